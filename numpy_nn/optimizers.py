@@ -1,0 +1,203 @@
+"""Optimisers whose update rules follow Keras 3's `update_step` definitions operation for operation.
+
+Each optimiser updates a list of parameter arrays in place from a list of gradients of the same
+shapes, keeping its per-parameter state (momentum, velocity...) in arrays of the same dtype.
+Scalars are cast to the parameters' dtype first, as Keras does, so float32 runs round alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Optimizer:
+    """Base class: holds the learning rate and the step counter."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float):
+        if not learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.iterations = 0
+        self._state: list[dict[str, np.ndarray]] | None = None
+
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Apply one step to every parameter, in place."""
+        if self._state is None:
+            self._state = [self._init_state(p) for p in params]
+        for param, grad, state in zip(params, grads, self._state, strict=True):
+            self._step(param, grad, state)
+        self.iterations += 1
+
+    def config(self) -> dict[str, Any]:
+        """The plain-data description of this optimiser (round-trips through make_optimizer)."""
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    def _init_state(self, param: np.ndarray) -> dict[str, np.ndarray]:
+        return {}
+
+    def _step(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Plain SGD, or with momentum (m = mu*m - lr*g; w += m), optionally Nesterov."""
+
+    name = "sgd"
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
+        super().__init__(learning_rate)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def config(self):
+        return {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+    def _init_state(self, param):
+        return {"m": np.zeros_like(param)} if self.momentum else {}
+
+    def _step(self, param, grad, state):
+        lr = param.dtype.type(self.learning_rate)
+        if not self.momentum:
+            param -= grad * lr
+            return
+        mu = param.dtype.type(self.momentum)
+        m = state["m"]
+        m *= mu
+        m -= grad * lr
+        if self.nesterov:
+            param += m * mu - grad * lr
+        else:
+            param += m
+
+
+class RMSprop(Optimizer):
+    """RMSprop with Keras's epsilon inside the square root; optional momentum and centring."""
+
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ):
+        super().__init__(learning_rate)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
+
+    def config(self):
+        return {
+            **super().config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
+
+    def _init_state(self, param):
+        state = {"velocity": np.zeros_like(param)}
+        if self.momentum:
+            state["momentum"] = np.zeros_like(param)
+        if self.centered:
+            state["average_grad"] = np.zeros_like(param)
+        return state
+
+    def _step(self, param, grad, state):
+        cast = param.dtype.type
+        lr, rho, one_minus_rho = cast(self.learning_rate), cast(self.rho), cast(1 - self.rho)
+        velocity = state["velocity"]
+        velocity[...] = rho * velocity + one_minus_rho * np.square(grad)
+        if self.centered:
+            average_grad = state["average_grad"]
+            average_grad[...] = rho * average_grad + one_minus_rho * grad
+            denominator = velocity - np.square(average_grad) + cast(self.epsilon)
+        else:
+            denominator = velocity + cast(self.epsilon)
+        increment = (lr * grad) / np.sqrt(denominator)
+        if self.momentum:
+            momentum = state["momentum"]
+            momentum[...] = cast(self.momentum) * momentum + increment
+            param -= momentum
+        else:
+            param -= increment
+
+
+class Adam(Optimizer):
+    """Adam as Keras writes it: bias correction folded into the step size alpha."""
+
+    name = "adam"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+    ):
+        super().__init__(learning_rate)
+        for label, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{label} must be in [0, 1), got {beta!r}")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def config(self):
+        return {
+            **super().config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
+
+    def _init_state(self, param):
+        state = {"m": np.zeros_like(param), "v": np.zeros_like(param)}
+        if self.amsgrad:
+            state["v_hat"] = np.zeros_like(param)
+        return state
+
+    def _step(self, param, grad, state):
+        cast = param.dtype.type
+        local_step = cast(self.iterations + 1)
+        beta_1_power = np.power(cast(self.beta_1), local_step)
+        beta_2_power = np.power(cast(self.beta_2), local_step)
+        alpha = cast(self.learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        m, v = state["m"], state["v"]
+        m += (grad - m) * cast(1 - self.beta_1)
+        v += (np.square(grad) - v) * cast(1 - self.beta_2)
+        if self.amsgrad:
+            np.maximum(state["v_hat"], v, out=state["v_hat"])
+            v = state["v_hat"]
+        param -= (m * alpha) / (np.sqrt(v) + cast(self.epsilon))
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam)}
+
+
+def make_optimizer(spec: str | dict[str, Any] | Optimizer) -> Optimizer:
+    """Build an optimiser from a name, a dict {"name": ..., **params}, or pass one through."""
+    if isinstance(spec, Optimizer):
+        return spec
+    params = {"name": spec} if isinstance(spec, str) else dict(spec)
+    name = params.pop("name", None)
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    cls = OPTIMIZERS[name]
+    try:
+        return cls(**params)
+    except TypeError as err:
+        valid = [
+            p for p in cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount]
+        ]
+        raise ValueError(
+            f"bad parameter for optimizer {name!r}: {sorted(params)}; valid: {', '.join(valid)}"
+        ) from err

@@ -1,0 +1,119 @@
+"""Each optimiser's first three updates against references worked out by hand.
+
+The problem: one parameter w = 1.0 that receives the gradients 0.5, -0.25, 1.0 in turn. The
+SGD numbers are simple enough to check on paper (written in the comments); RMSprop and Adam are
+checked against a scalar transcription of Keras's documented update rules.
+"""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from numpy_nn import Network, make_optimizer
+
+GRADIENTS = [0.5, -0.25, 1.0]
+
+
+def _run(spec, dtype="float64"):
+    optimizer = make_optimizer(spec)
+    w = np.array([1.0], dtype=dtype)
+    trajectory = []
+    for g in GRADIENTS:
+        optimizer.update([w], [np.array([g], dtype=dtype)])
+        trajectory.append(float(w[0]))
+    return trajectory
+
+
+def test_sgd():
+    # w -= 0.1 * g: 1 - 0.05 = 0.95; 0.95 + 0.025 = 0.975; 0.975 - 0.1 = 0.875
+    assert _run({"name": "sgd", "learning_rate": 0.1}) == pytest.approx([0.95, 0.975, 0.875])
+
+
+def test_sgd_momentum():
+    # m = 0.9 m - 0.1 g; w += m:  m = -0.05, -0.02, -0.118;  w = 0.95, 0.93, 0.812
+    spec = {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}
+    assert _run(spec) == pytest.approx([0.95, 0.93, 0.812], abs=1e-15)
+
+
+def test_sgd_nesterov():
+    # m as above; w += 0.9 m - 0.1 g:  -0.095, +0.007, -0.2062  ->  0.905, 0.912, 0.7058
+    spec = {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True}
+    assert _run(spec) == pytest.approx([0.905, 0.912, 0.7058], abs=1e-15)
+
+
+def _rmsprop_reference(lr=0.1, rho=0.9, eps=1e-7, momentum=0.0, centered=False):
+    w, v, mom, avg, out = 1.0, 0.0, 0.0, 0.0, []
+    for g in GRADIENTS:
+        v = rho * v + (1 - rho) * g * g
+        avg = rho * avg + (1 - rho) * g
+        denominator = (v - avg * avg if centered else v) + eps
+        increment = lr * g / math.sqrt(denominator)
+        mom = momentum * mom + increment
+        w -= mom
+        out.append(w)
+    return out
+
+
+@pytest.mark.parametrize("options", [{}, {"momentum": 0.5}, {"centered": True}])
+def test_rmsprop(options):
+    spec = {"name": "rmsprop", "learning_rate": 0.1, **options}
+    assert _run(spec) == pytest.approx(_rmsprop_reference(**options), abs=1e-15)
+    if not options:
+        # First step by hand: v = 0.1 * 0.25 = 0.025; w = 1 - 0.05 / sqrt(0.025 + 1e-7)
+        assert _run(spec)[0] == pytest.approx(1 - 0.05 / math.sqrt(0.0250001), abs=1e-15)
+
+
+def _adam_reference(lr=0.1, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
+    w, m, v, v_hat, out = 1.0, 0.0, 0.0, 0.0, []
+    for t, g in enumerate(GRADIENTS, start=1):
+        m = m + (g - m) * (1 - b1)
+        v = v + (g * g - v) * (1 - b2)
+        v_hat = max(v_hat, v)
+        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        w -= m * alpha / (math.sqrt(v_hat if amsgrad else v) + eps)
+        out.append(w)
+    return out
+
+
+@pytest.mark.parametrize("options", [{}, {"amsgrad": True}])
+def test_adam(options):
+    spec = {"name": "adam", "learning_rate": 0.1, **options}
+    ours = _run(spec)
+    assert ours == pytest.approx(_adam_reference(amsgrad=options.get("amsgrad", False)), abs=1e-15)
+    # Adam's first step is lr * sign(g) up to epsilon: 1 - 0.1 * 0.5 / (0.5 + 1e-7 / ...)
+    assert ours[0] == pytest.approx(0.9, abs=1e-6)
+
+
+def test_float32_updates_stay_float32():
+    optimizer = make_optimizer({"name": "adam"})
+    w = np.ones(3, dtype=np.float32)
+    optimizer.update([w], [np.full(3, 0.5, dtype=np.float32)])
+    assert w.dtype == np.float32
+    assert optimizer._state[0]["m"].dtype == np.float32
+
+
+def test_network_steps_use_the_optimizer():
+    """One linear unit, loss (w + b)^2 on x=1, y=0: grad_w = grad_b = 2 (w + b)."""
+    layers = [{"input_dim": 1, "output_dim": 1, "activation": "linear"}]
+    net = Network(layers, optimizer={"name": "sgd", "learning_rate": 0.1}, dtype="float64")
+    net.set_weights([(np.array([[0.5]]), np.array([0.25]))])
+    net.fit(np.array([[1.0]]), np.array([0.0]), epochs=1)
+    # grad = 2 * 0.75 = 1.5; w = 0.5 - 0.15 = 0.35; b = 0.25 - 0.15 = 0.1
+    ((w, b),) = net.get_weights()
+    assert w[0, 0] == pytest.approx(0.35, abs=1e-15) and b[0] == pytest.approx(0.1, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"name": "sgdd"}, "unknown optimizer 'sgdd'; choose one of sgd, rmsprop, adam"),
+        ({"name": "adam", "lr": 0.1}, "bad parameter for optimizer 'adam'"),
+        ({"name": "sgd", "learning_rate": -1}, "learning_rate must be > 0"),
+        ({"name": "sgd", "momentum": 1.5}, "momentum must be in [0, 1)"),
+    ],
+)
+def test_bad_optimizer_specs(spec, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_optimizer(spec)
