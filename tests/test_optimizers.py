@@ -32,15 +32,25 @@ def test_sgd():
 
 
 def test_sgd_momentum():
-    # m = 0.9 m - 0.1 g; w += m:  m = -0.05, -0.02, -0.118;  w = 0.95, 0.93, 0.812
-    spec = {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}
-    assert _run(spec) == pytest.approx([0.95, 0.93, 0.812], abs=1e-15)
+    # m = 0.5 m - 0.1 g; w += m:  m = -0.05, 0.0, -0.1;  w = 0.95, 0.95, 0.85
+    spec = {"name": "sgd", "learning_rate": 0.1, "momentum": 0.5}
+    assert _run(spec) == pytest.approx([0.95, 0.95, 0.85], abs=1e-15)
 
 
 def test_sgd_nesterov():
-    # m as above; w += 0.9 m - 0.1 g:  -0.095, +0.007, -0.2062  ->  0.905, 0.912, 0.7058
-    spec = {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9, "nesterov": True}
-    assert _run(spec) == pytest.approx([0.905, 0.912, 0.7058], abs=1e-15)
+    # m as above; w += 0.5 m - 0.1 g:  -0.075, +0.025, -0.15  ->  0.925, 0.95, 0.8
+    spec = {"name": "sgd", "learning_rate": 0.1, "momentum": 0.5, "nesterov": True}
+    assert _run(spec) == pytest.approx([0.925, 0.95, 0.8], abs=1e-15)
+
+
+def test_momentum_is_rounded_to_float32_as_keras_does():
+    """Keras casts the Python float 0.9 through a float32 tensor, even in float64 runs."""
+    keras_mu = 0.8999999761581421
+    # m1 = -0.05; m2 = mu * m1 + 0.025; w = 0.95 + m2
+    expected_second = 0.95 + (keras_mu * -0.05 + 0.025)
+    second = _run({"name": "sgd", "learning_rate": 0.1, "momentum": 0.9})[1]
+    assert second == pytest.approx(expected_second, abs=1e-16)
+    assert second != pytest.approx(0.93, abs=1e-10)  # what an exact 0.9 would give
 
 
 def _rmsprop_reference(lr=0.1, rho=0.9, eps=1e-7, momentum=0.0, centered=False):
@@ -66,12 +76,14 @@ def test_rmsprop(options):
 
 
 def _adam_reference(lr=0.1, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
+    # Keras's bias correction uses betas cast through float32 (see keras_cast).
+    b1_cast, b2_cast = float(np.float32(b1)), float(np.float32(b2))
     w, m, v, v_hat, out = 1.0, 0.0, 0.0, 0.0, []
     for t, g in enumerate(GRADIENTS, start=1):
         m = m + (g - m) * (1 - b1)
         v = v + (g * g - v) * (1 - b2)
         v_hat = max(v_hat, v)
-        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        alpha = lr * math.sqrt(1 - b2_cast**t) / (1 - b1_cast**t)
         w -= m * alpha / (math.sqrt(v_hat if amsgrad else v) + eps)
         out.append(w)
     return out
@@ -82,8 +94,9 @@ def test_adam(options):
     spec = {"name": "adam", "learning_rate": 0.1, **options}
     ours = _run(spec)
     assert ours == pytest.approx(_adam_reference(amsgrad=options.get("amsgrad", False)), abs=1e-15)
-    # Adam's first step is lr * sign(g) up to epsilon: 1 - 0.1 * 0.5 / (0.5 + 1e-7 / ...)
-    assert ours[0] == pytest.approx(0.9, abs=1e-6)
+    # Adam's first step is lr * sign(g), up to epsilon and the float32-rounded betas in the
+    # bias correction (1.3e-5 relative), so w moves from 1 to about 0.9.
+    assert ours[0] == pytest.approx(0.9, abs=2e-6)
 
 
 def test_float32_updates_stay_float32():
