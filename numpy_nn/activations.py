@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .rounding import float32_rounded
+
 DEFAULT_LEAKY_SLOPE = 0.01  # seed 000's leaky ReLU
 
 
@@ -47,7 +49,8 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, negative_slope: float = DEFAULT_LEAKY_SLOPE):
-        self.negative_slope = float(negative_slope)
+        # 0.01 becomes 0.009999999776482582, as in TensorFlow's LeakyRelu op (see rounding.py).
+        self.negative_slope = float32_rounded(negative_slope)
 
     def forward(self, z):
         return np.where(z > 0, z, z * self.negative_slope)

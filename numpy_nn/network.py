@@ -13,6 +13,7 @@ from .activations import make_activation
 from .initializers import get_initializer
 from .losses import default_loss_for, make_loss
 from .optimizers import Optimizer, make_optimizer
+from .rounding import float32_rounded
 from .spec import SpecError, validate_layers
 
 DTYPES = ("float32", "float64")
@@ -84,8 +85,11 @@ class Network:
             make_activation(layer["activation"], layer.get("negative_slope"))
             for layer in self.layers
         ]
-        # Per-layer L2 overrides the global one; Keras's definition: penalty l2 * sum(W**2).
-        self.l2 = [float(layer["l2"] if layer["l2"] is not None else l2) for layer in self.layers]
+        # Per-layer L2 overrides the global one; Keras's definition: penalty l2 * sum(W**2), with
+        # l2 rounded to float32 as Keras's regulariser casts it (see rounding.py).
+        self.l2 = [
+            float32_rounded(layer["l2"] if layer["l2"] is not None else l2) for layer in self.layers
+        ]
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self._allocate_parameters()
         for layer, w, b in zip(self.layers, self.weights, self.biases, strict=True):

@@ -2,7 +2,8 @@
 
 Each optimiser updates a list of parameter arrays in place from a list of gradients of the same
 shapes, keeping its per-parameter state (momentum, velocity...) in arrays of the same dtype.
-Scalars are cast to the parameters' dtype first, as Keras does, so float32 runs round alike.
+Scalars are cast to the parameters' dtype first, as Keras does, so float32 runs round alike;
+momentum and Adam's betas are rounded to float32 first, as Keras does (see rounding.py).
 """
 
 from __future__ import annotations
@@ -11,15 +12,7 @@ from typing import Any
 
 import numpy as np
 
-
-def keras_cast(value: float, dtype: np.dtype) -> np.generic:
-    """A Python float as Keras's `ops.cast(value, dtype)` gives it: via a float32 tensor.
-
-    TensorFlow turns a Python float into a float32 tensor before casting, so in float64 runs
-    Keras's momentum and Adam's beta powers use float32-rounded hyper-parameters (0.9 becomes
-    0.8999999761581421). Matching this is what makes float64 parity exact.
-    """
-    return dtype.type(np.float32(value))
+from .rounding import float32_rounded
 
 
 class Optimizer:
@@ -76,7 +69,7 @@ class SGD(Optimizer):
         if not self.momentum:
             param -= grad * lr
             return
-        mu = keras_cast(self.momentum, param.dtype)
+        mu = param.dtype.type(float32_rounded(self.momentum))
         m = state["m"]
         m *= mu
         m -= grad * lr
@@ -178,8 +171,8 @@ class Adam(Optimizer):
     def _step(self, param, grad, state):
         cast = param.dtype.type
         local_step = cast(self.iterations + 1)
-        beta_1_power = np.power(keras_cast(self.beta_1, param.dtype), local_step)
-        beta_2_power = np.power(keras_cast(self.beta_2, param.dtype), local_step)
+        beta_1_power = np.power(cast(float32_rounded(self.beta_1)), local_step)
+        beta_2_power = np.power(cast(float32_rounded(self.beta_2)), local_step)
         alpha = cast(self.learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
         m, v = state["m"], state["v"]
         m += (grad - m) * cast(1 - self.beta_1)

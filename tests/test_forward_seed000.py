@@ -39,7 +39,7 @@ def test_pre_activations_and_outputs_match_the_article(net):
 
 
 def test_leaky_slope_is_configurable():
-    layers = [{"input_dim": 1, "output_dim": 1, "activation": "leaky_relu", "negative_slope": 0.3}]
+    layers = [{"input_dim": 1, "output_dim": 1, "activation": "leaky_relu", "negative_slope": 0.25}]
     net = Network(layers, loss="mean_squared_error", dtype="float64")
     net.set_weights([(np.array([[1.0]]), np.array([0.0]))])
-    assert net.predict_proba(np.array([[-2.0], [2.0]])).ravel().tolist() == [-0.6, 2.0]
+    assert net.predict_proba(np.array([[-2.0], [2.0]])).ravel().tolist() == [-0.5, 2.0]

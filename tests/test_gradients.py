@@ -80,7 +80,7 @@ def test_l2_gradient_matches_finite_differences(head):
         {"input_dim": 6, "output_dim": n_out, "activation": output},
     ]
     net = Network(layers, loss=loss, l2=0.01, dtype="float64", seed=5)  # global l2 on layer 1
-    assert net.l2 == [0.05, 0.01]
+    assert net.l2 == [float(np.float32(0.05)), float(np.float32(0.01))]
     x, y = _problem(n_out, loss, np.random.default_rng(1))
     assert _max_relative_error(net, x, y) < 1e-6
 

@@ -76,7 +76,7 @@ def test_rmsprop(options):
 
 
 def _adam_reference(lr=0.1, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False):
-    # Keras's bias correction uses betas cast through float32 (see keras_cast).
+    # Keras's bias correction uses betas cast through float32 (see numpy_nn/rounding.py).
     b1_cast, b2_cast = float(np.float32(b1)), float(np.float32(b2))
     w, m, v, v_hat, out = 1.0, 0.0, 0.0, 0.0, []
     for t, g in enumerate(GRADIENTS, start=1):

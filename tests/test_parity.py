@@ -1,0 +1,248 @@
+"""Parity: from the same weights on the same batches, David computes what Keras computes.
+
+float64 tolerance is 1e-12 everywhere: measured agreement is ~1e-16 on losses and <= 1.5e-14 on
+weights, so anything above 1e-12 means the two sides compute something different.
+float32 tolerances (1e-5 on losses, 1e-4 on weights) allow for rounding only: both sides round
+every op to 24 bits, but TensorFlow's Eigen kernels and NumPy's OpenBLAS sum the matrix
+products in different orders, so each step differs by a few ulps and the differences add up
+over thousands of steps (measured: <= 1.2e-7 on losses, <= 1.3e-5 on weights).
+"""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs, make_moons
+from sklearn.preprocessing import StandardScaler
+
+from bench.fair_start import make_fair_start
+from helpers import SEED_002_NETWORK, max_weight_difference
+from keras_ref import KerasNetwork
+from numpy_nn import Network
+
+TOLERANCE = {"float64": (1e-12, 1e-12), "float32": (1e-5, 1e-4)}  # (loss, weights)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    x, y = make_moons(1000, noise=0.2, random_state=100)
+    return StandardScaler().fit_transform(x)[:900], y[:900]
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    x, y = make_blobs(240, n_features=4, centers=3, cluster_std=2.0, random_state=0)
+    return StandardScaler().fit_transform(x), y
+
+
+def fight(layers, x, y, epochs, batch_size, dtype="float64", seed=0, **options):
+    """Train both fighters from one fair start; return (david, goliath, their histories)."""
+    start = make_fair_start(layers, seed, len(x), epochs, batch_size)
+    david = Network(layers, dtype=dtype, **options)
+    goliath = KerasNetwork(layers, dtype=dtype, **options)
+    david.set_weights(start.weights)
+    goliath.set_weights(start.weights)
+    david_history = david.fit(x, y, epochs=epochs, batches=start.batches)
+    goliath_history = goliath.fit(x, y, epochs=epochs, batches=start.batches)
+    return david, goliath, david_history, goliath_history
+
+
+def assert_parity(result, dtype="float64"):
+    david, goliath, david_history, goliath_history = result
+    loss_tolerance, weight_tolerance = TOLERANCE[dtype]
+    assert len(david_history.loss) == len(goliath_history.loss)
+    loss_gap = np.max(np.abs(np.subtract(david_history.loss, goliath_history.loss)))
+    assert loss_gap <= loss_tolerance
+    assert max_weight_difference(david.get_weights(), goliath.get_weights()) <= weight_tolerance
+    assert david_history.accuracy == goliath_history.accuracy or dtype == "float32"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_full_batch_sgd_on_seed_002_moons(moons, dtype):
+    x, y = moons
+    result = fight(SEED_002_NETWORK, x, y, 300, None, dtype, optimizer={"name": "sgd"})
+    assert_parity(result, dtype)
+    assert result[2].loss[-1] < result[2].loss[0]  # it trained
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(
+    "optimizer",
+    [{"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}, {"name": "adam"}],
+    ids=["momentum", "adam"],
+)
+def test_minibatch_32_on_seed_002_moons(moons, optimizer, dtype):
+    x, y = moons
+    assert_parity(fight(SEED_002_NETWORK, x, y, 50, 32, dtype, optimizer=optimizer), dtype)
+
+
+def _two_layer(hidden, output, n_in=2, n_out=1, **extra):
+    return [
+        {"input_dim": n_in, "output_dim": 8, "activation": hidden, **extra},
+        {"input_dim": 8, "output_dim": n_out, "activation": output},
+    ]
+
+
+@pytest.mark.parametrize("hidden", ["relu", "sigmoid", "tanh", "linear", "softmax", "leaky_relu"])
+def test_every_hidden_activation(moons, hidden):
+    x, y = moons
+    extra = {"negative_slope": 0.2} if hidden == "leaky_relu" else {}
+    layers = _two_layer(hidden, "sigmoid", **extra)
+    assert_parity(fight(layers, x, y, 3, 64, optimizer={"name": "sgd", "learning_rate": 0.1}))
+
+
+@pytest.mark.parametrize(
+    ("output", "loss", "one_hot"),
+    [
+        ("softmax", "categorical_crossentropy", False),
+        ("softmax", "categorical_crossentropy", True),
+        ("linear", "mean_squared_error", True),
+        ("sigmoid", "mean_squared_error", True),
+        ("tanh", "mean_squared_error", True),
+        ("relu", "mean_squared_error", True),
+    ],
+)
+def test_every_output_and_loss(blobs, output, loss, one_hot):
+    x, y = blobs
+    targets = np.eye(3)[y] if one_hot else y
+    layers = _two_layer("tanh", output, n_in=4, n_out=3)
+    result = fight(layers, x, targets, 3, 32, loss=loss, optimizer={"name": "sgd"})
+    assert_parity(result)
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        {"name": "sgd", "learning_rate": 0.05},
+        {"name": "sgd", "learning_rate": 0.05, "momentum": 0.8},
+        {"name": "sgd", "learning_rate": 0.05, "momentum": 0.8, "nesterov": True},
+        {"name": "rmsprop", "learning_rate": 0.01},
+        {"name": "rmsprop", "learning_rate": 0.01, "momentum": 0.5, "rho": 0.8},
+        {"name": "rmsprop", "learning_rate": 0.01, "centered": True, "epsilon": 1e-6},
+        {"name": "adam", "learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99},
+        {"name": "adam", "learning_rate": 0.01, "amsgrad": True},
+    ],
+    ids=lambda spec: "-".join(str(v) for v in spec.values()),
+)
+def test_every_optimizer(blobs, optimizer):
+    x, y = blobs
+    layers = _two_layer("relu", "softmax", n_in=4, n_out=3)
+    assert_parity(fight(layers, x, y, 4, 32, optimizer=optimizer))
+
+
+def test_l2_per_layer_and_global(blobs):
+    x, y = blobs
+    layers = _two_layer("relu", "softmax", n_in=4, n_out=3, l2=0.01)  # layer 0: own l2
+    david, goliath, david_history, goliath_history = result = fight(
+        layers, x, y, 4, 32, l2=0.003, optimizer={"name": "adam", "learning_rate": 0.01}
+    )
+    assert_parity(result)
+    # The reported loss includes the penalty on both sides.
+    penalty = 0.01 * np.square(david.weights[0]).sum() + 0.003 * np.square(david.weights[1]).sum()
+    assert david_history.loss[-1] > penalty > 0
+    assert goliath.evaluate(x, y)["loss"] == pytest.approx(david_history.loss[-1], abs=1e-12)
+
+
+def test_predictions_and_evaluation_agree(moons):
+    x, y = moons
+    david, goliath, _, _ = fight(SEED_002_NETWORK, x, y, 5, 32, optimizer={"name": "sgd"})
+    np.testing.assert_allclose(david.predict_proba(x), goliath.predict_proba(x), atol=1e-13)
+    np.testing.assert_array_equal(david.predict(x), goliath.predict(x))
+    assert david.evaluate(x, y)["loss"] == pytest.approx(goliath.evaluate(x, y)["loss"], abs=1e-13)
+
+
+INITIALIZER_STD = {
+    "glorot_uniform": np.sqrt(2 / 700),
+    "glorot_normal": np.sqrt(2 / 700),
+    "he_normal": np.sqrt(2 / 400),
+    "he_uniform": np.sqrt(2 / 400),
+    "lecun_normal": np.sqrt(1 / 400),
+    "normal_scaled": 0.1,
+    "fan_in_normal": 1 / 20,
+}
+
+
+@pytest.mark.parametrize("init", [*INITIALIZER_STD, "truncated_normal", "zeros"])
+def test_native_initializers_match_davids_distributions(init):
+    """In native mode Keras draws its own weights: from the same distribution as David's."""
+    layers = [{"input_dim": 400, "output_dim": 300, "activation": "relu", "init": init}]
+    keras_w = KerasNetwork(layers, loss="mean_squared_error", seed=1).get_weights()[0][0]
+    david_w = Network(layers, loss="mean_squared_error", seed=1).weights[0]
+    if init == "zeros":
+        assert not keras_w.any() and not david_w.any()
+    elif init == "truncated_normal":
+        assert np.abs(keras_w).max() <= 1 / 20 and np.abs(david_w).max() <= 1 / 20
+        assert keras_w.std() == pytest.approx(david_w.std(), rel=0.02)
+    else:
+        assert keras_w.std() == pytest.approx(INITIALIZER_STD[init], rel=0.02)
+        assert david_w.std() == pytest.approx(INITIALIZER_STD[init], rel=0.02)
+
+
+def test_native_mode_is_seeded(moons):
+    x, y = moons
+    runs = []
+    for _ in range(2):
+        goliath = KerasNetwork(SEED_002_NETWORK, optimizer={"name": "sgd"}, seed=3)
+        history = goliath.fit(x, y, epochs=2, batch_size=32)
+        runs.append((goliath.get_weights(), history.loss))
+    assert max_weight_difference(runs[0][0], runs[1][0]) == 0 and runs[0][1] == runs[1][1]
+
+
+def test_divergence_is_recorded(moons):
+    x, y = moons
+    layers = [{**layer, "init": "normal_scaled"} for layer in SEED_002_NETWORK]
+    layers[-1] = {**layers[-1], "activation": "linear"}
+    goliath = KerasNetwork(
+        layers, loss="mean_squared_error", optimizer={"name": "sgd", "learning_rate": 1e3}
+    )
+    history = goliath.fit(x, y, epochs=30)
+    assert history.diverged_at == len(history.loss) < 30
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"layers": _two_layer("swish", "sigmoid")},
+            "unknown activation 'swish'; choose one of relu, leaky_relu, sigmoid, tanh, softmax, "
+            "linear",
+        ),
+        (
+            {"layers": _two_layer("relu", "sigmoid"), "loss": "hinge"},
+            "unknown loss 'hinge'; choose one of binary_crossentropy",
+        ),
+        (
+            {"layers": _two_layer("relu", "sigmoid"), "optimizer": {"name": "adam", "lr": 1}},
+            "bad parameter for optimizer 'adam': ['lr']; valid: learning_rate, beta_1",
+        ),
+        (
+            {"layers": _two_layer("relu", "sigmoid"), "optimizer": "adagrad"},
+            "unknown optimizer 'adagrad'; choose one of sgd, rmsprop, adam",
+        ),
+        (
+            {"layers": [{**_two_layer("relu", "sigmoid")[0], "init": "orthogonal"}]},
+            "unknown initializer 'orthogonal'; choose one of glorot_uniform",
+        ),
+        (
+            {"layers": [_two_layer("relu", "sigmoid")[0], _two_layer("relu", "sigmoid")[0]]},
+            "layer 1: input_dim 2 does not match the output_dim 8 of layer 0",
+        ),
+        (
+            {"layers": _two_layer("relu", "sigmoid"), "dtype": "float16"},
+            "unknown dtype 'float16'; choose one of float32, float64",
+        ),
+    ],
+)
+def test_options_without_a_keras_equivalent_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        KerasNetwork(**kwargs)
+
+
+def test_uneven_batch_orders_are_refused(moons):
+    x, y = moons
+    goliath = KerasNetwork(SEED_002_NETWORK)
+    order = [[np.arange(0, 10), np.arange(10, 30)]]
+    with pytest.raises(ValueError, match="Keras needs every epoch cut into equal batches of 10"):
+        goliath.fit(x[:30], y[:30], epochs=1, batches=order)
