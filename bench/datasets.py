@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sklearn
 from sklearn import datasets as skd
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 _ARRAY_KEYS = ("x_train", "y_train", "x_test", "y_test")
+# Part of every cache key: bump it when a generator here changes, so old files are not served.
+# scikit-learn's version goes in too, as its generators may change between releases.
+GENERATOR_VERSION = 1
 
 
 def _xor(seed: int, n_samples: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +237,8 @@ def load_dataset(
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
     seed = int(seed)
-    params_json = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    request = {"params": params, "generator": GENERATOR_VERSION, "sklearn": sklearn.__version__}
+    params_json = json.dumps(request, sort_keys=True, separators=(",", ":"))
     path = None
     if cache_dir is not None:
         short = hashlib.sha256(params_json.encode()).hexdigest()[:12]

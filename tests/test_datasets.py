@@ -132,7 +132,7 @@ def test_cache_file_is_named_readably_and_loads_without_pickle(tmp_path, monkeyp
             np.testing.assert_array_equal(z[key], getattr(d, key))
         assert z["fingerprint"].dtype.kind == "U" and z["fingerprint"].shape == ()
         assert str(z["fingerprint"]) == d.fingerprint
-        assert json.loads(str(z["params"])) == d.params
+        assert json.loads(str(z["params"]))["params"] == d.params
     mtime = path.stat().st_mtime_ns
     forbid_generation(monkeypatch)
     assert_same_data(d, load_dataset("moons", 0, cache_dir=cache_dir))
