@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench run $(SUITE)
 
 test: $(STAMP)
 	$(PY) -m pytest

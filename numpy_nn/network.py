@@ -91,6 +91,7 @@ class Network:
             float32_rounded(layer["l2"] if layer["l2"] is not None else l2) for layer in self.layers
         ]
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self._rng = rng  # continues into fit's batch draws unless fit is given its own
         self._allocate_parameters()
         for layer, w, b in zip(self.layers, self.weights, self.biases, strict=True):
             fan_in, fan_out = layer["input_dim"], layer["output_dim"]
@@ -241,8 +242,9 @@ class Network:
     ) -> History:
         """Train; each epoch's batch order comes from `batches`, or is drawn from `rng`.
 
-        `batch_size=None` trains full batch. `batches`, when given, is one list of index arrays per
-        epoch and overrides `batch_size` and `rng` (so another framework can replay the same order).
+        `batch_size=None` trains full batch. `rng` defaults to the stream seeded in the constructor.
+        `batches`, when given, is one list of index arrays per epoch and overrides `batch_size` and
+        `rng` (so another framework can replay the same order).
         """
         x = self._check_x(x)
         y = self._check_y(y, x.shape[0])
@@ -255,7 +257,7 @@ class Network:
         if validation_data is not None:
             x_val = self._check_x(validation_data[0], "validation X")
             y_val = self._check_y(validation_data[1], x_val.shape[0], "validation y")
-        rng = rng if rng is not None else np.random.default_rng(0)
+        rng = rng if rng is not None else self._rng
         history = History()
         n = x.shape[0]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -1,0 +1,94 @@
+"""`python -m bench`: run a suite, render a report, list what there is."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .datasets import describe_datasets
+from .results import ResultsError
+from .suite import SUITES_DIR, SuiteError, load_suite
+
+RESULTS_DIR = Path("results")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .progress import Progress
+    from .runner import new_run_id, run_suite, select_cases
+
+    suite = load_suite(args.suite, seeds=args.seeds)
+    cases = select_cases(suite, args.cases)
+    run_dir = Path(args.out) if args.out else RESULTS_DIR / new_run_id(suite.name)
+    jobs = sum(len(case.seeds) for case in cases)
+    print(f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {jobs} fights -> {run_dir}")
+    progress = Progress(total=jobs)
+    try:
+        outcome = run_suite(suite, run_dir, cases, progress, cache_dir=Path(args.cache_dir))
+    except KeyboardInterrupt:
+        progress.close()
+        print(
+            f"\ninterrupted: finished fights are kept in {run_dir}; resume with\n"
+            f"  python -m bench run {args.suite} --out {run_dir}",
+            file=sys.stderr,
+        )
+        return 130
+    print(
+        f"{outcome.finished} fights run, {outcome.resumed} resumed"
+        + (f", {outcome.fighter_failures} fighter failures recorded" if outcome.fighter_failures else "")
+    )
+    if not args.no_report:
+        return _report(argparse.Namespace(run_dir=str(run_dir)))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import render_report
+
+    written = render_report(Path(args.run_dir))
+    for kind, path in written.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    print("suites (bench/suites/):")
+    for path in sorted(SUITES_DIR.glob("*.toml")):
+        suite = load_suite(path)
+        print(f"  {suite.name:<10} {len(suite.cases):>2} cases  {suite.description}")
+    print("\ndatasets (name and parameters with defaults):")
+    for line in describe_datasets().splitlines():
+        print(f"  {line}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="David (NumPy) vs Goliath (Keras): the benchmark."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a suite and write results (and the report)")
+    run.add_argument("suite", nargs="?", default="quick", help="suite name or .toml path [quick]")
+    run.add_argument("--out", help="run folder (default results/<run-id>); an existing one resumes")
+    run.add_argument("--cases", help="comma-separated glob patterns of case names to run")
+    run.add_argument("--seeds", type=int, help="use only the first N seeds of every case")
+    run.add_argument("--cache-dir", default="datasets", help="dataset cache folder [datasets]")
+    run.add_argument("--no-report", action="store_true", help="do not render the report")
+    run.set_defaults(handler=_run)
+    report = commands.add_parser("report", help="render report.md and report.html from a run")
+    report.add_argument("run_dir", help="a results/<run-id> folder")
+    report.set_defaults(handler=_report)
+    listing = commands.add_parser("list", help="list suites and datasets")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code (2 for unusable input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (SuiteError, ResultsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
