@@ -21,7 +21,9 @@ def _run(args: argparse.Namespace) -> int:
     cases = select_cases(suite, args.cases)
     run_dir = Path(args.out) if args.out else RESULTS_DIR / new_run_id(suite.name)
     jobs = sum(len(case.seeds) for case in cases)
-    print(f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {jobs} fights -> {run_dir}")
+    print(
+        f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {jobs} fights -> {run_dir}"
+    )
     progress = Progress(total=jobs)
     try:
         outcome = run_suite(suite, run_dir, cases, progress, cache_dir=Path(args.cache_dir))
@@ -35,7 +37,11 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     print(
         f"{outcome.finished} fights run, {outcome.resumed} resumed"
-        + (f", {outcome.fighter_failures} fighter failures recorded" if outcome.fighter_failures else "")
+        + (
+            f", {outcome.fighter_failures} fighter failures recorded"
+            if outcome.fighter_failures
+            else ""
+        )
     )
     if not args.no_report:
         return _report(argparse.Namespace(run_dir=str(run_dir)))

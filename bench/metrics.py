@@ -1,4 +1,4 @@
-"""Metrics, computed once by the harness from each fighter's predictions (the same code for both)."""
+"""Metrics, computed by the harness from each fighter's predictions: the same code for both."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def predicted_labels(probabilities: np.ndarray) -> np.ndarray:
     return probabilities.argmax(axis=1)
 
 
-def prediction_loss(y: np.ndarray, probabilities: np.ndarray, loss: str, n_classes: int) -> float | None:
+def prediction_loss(
+    y: np.ndarray, probabilities: np.ndarray, loss: str, n_classes: int
+) -> float | None:
     """The case's loss on predictions (cross-entropy or MSE); None when they are not finite."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     if not np.isfinite(probabilities).all():
@@ -76,7 +78,9 @@ def fighter_metrics(
         "test_loss": prediction_loss(data.y_test, test_probabilities, loss, data.n_classes),
         "test_correct": int((test_labels == data.y_test).sum()),
         "n_test": len(data.y_test),
-        "samples_per_second": len(data.y_train) * epochs_run / train_seconds if train_seconds else None,
+        "samples_per_second": len(data.y_train) * epochs_run / train_seconds
+        if train_seconds
+        else None,
         "epochs_to_target": reached,
         "seconds_to_target": float(sum(epoch_seconds[:reached])) if reached else None,
         "confusion_matrix": confusion_matrix(data.y_test, test_labels, labels=classes).tolist(),

@@ -115,7 +115,9 @@ def load_case_results(run_dir: Path) -> list[dict[str, Any]]:
         validate_case_result(result, path)
         results.append(result)
     order = {name: index for index, name in enumerate(load_run(run_dir).get("case_names", []))}
-    results.sort(key=lambda r: (order.get(r["case"]["name"], len(order)), r["case"]["name"], r["seed"]))
+    results.sort(
+        key=lambda r: (order.get(r["case"]["name"], len(order)), r["case"]["name"], r["seed"])
+    )
     return results
 
 

@@ -170,7 +170,9 @@ def run_case(
     start = None
     if case.mode == "fair":
         settings = case.fighters["david"]  # identical for both in fair mode
-        start = make_fair_start(layers, seed, len(data.x_train), settings.epochs, settings.batch_size)
+        start = make_fair_start(
+            layers, seed, len(data.x_train), settings.epochs, settings.batch_size
+        )
     records, models = {}, {}
     for name in FIGHTERS:
         records[name], models[name] = _train_fighter(name, case, seed, data, start, progress, index)

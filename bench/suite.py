@@ -218,7 +218,9 @@ def _parse_case(raw: dict[str, Any], label: str) -> Case:
 
     unknown = sorted(set(raw) - set(CASE_KEYS))
     if unknown:
-        raise SuiteError(f"{label}: unknown field(s) {unknown}; valid fields: {', '.join(CASE_KEYS)}")
+        raise SuiteError(
+            f"{label}: unknown field(s) {unknown}; valid fields: {', '.join(CASE_KEYS)}"
+        )
     for key in ("name", "dataset", "hidden"):
         if key not in raw:
             raise fail(key, "missing")
@@ -242,7 +244,9 @@ def _parse_case(raw: dict[str, Any], label: str) -> Case:
     seeds = raw["seeds"]
     if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds > 0:
         seeds = list(range(seeds))
-    if not (isinstance(seeds, list) and seeds and all(isinstance(s, int) and s >= 0 for s in seeds)):
+    if not (
+        isinstance(seeds, list) and seeds and all(isinstance(s, int) and s >= 0 for s in seeds)
+    ):
         raise fail("seeds", f"must be a count >= 1 or a list of seeds >= 0, got {raw['seeds']!r}")
     target = raw["target_accuracy"]
     if target is not None and not (isinstance(target, int | float) and 0 < target <= 1):
@@ -263,7 +267,9 @@ def _parse_case(raw: dict[str, Any], label: str) -> Case:
         if overrides and raw["mode"] == "fair":
             raise fail(fighter, "per-fighter overrides need mode = 'native' (fair means identical)")
         merged = {key: overrides.get(key, raw[key]) for key in FIGHTER_KEYS}
-        fighters[fighter] = _parse_fighter(merged, lambda key, f=fighter: f"{f}.{key}", fail)
+        # A problem in an override is named `david.epochs`; in a shared setting, `epochs`.
+        where = lambda key, f=fighter, o=overrides: f"{f}.{key}" if key in o else key  # noqa: E731
+        fighters[fighter] = _parse_fighter(merged, where, fail)
     case = Case(
         name=name,
         description=str(raw["description"]),

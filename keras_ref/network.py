@@ -105,12 +105,15 @@ class KerasNetwork:
         return x
 
     def _y(self, y: Any) -> np.ndarray:
-        """Targets shaped like the output; integer class labels become one-hot rows."""
+        """Targets shaped like the output; class labels for a multi-unit output become one-hot."""
         y = np.asarray(y)
         k = self.layers[-1]["output_dim"]
-        if self.loss_name == "categorical_crossentropy" and y.ndim == 1:
+        if y.ndim == 1 and k > 1:
             return np.eye(k, dtype=self.dtype)[y.astype(np.int64)]
-        return y.reshape(len(y), -1).astype(self.dtype)
+        y = y.reshape(len(y), -1).astype(self.dtype)
+        if y.shape[1] != k:  # Keras would broadcast a mismatch silently
+            raise ValueError(f"y must have shape ({len(y)}, {k}), got {y.shape}")
+        return y
 
     # ----------------------------------------------------------------- training
 

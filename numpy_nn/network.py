@@ -195,28 +195,23 @@ class Network:
         if y.shape[0] != n_samples:
             raise ValueError(f"{what} has {y.shape[0]} rows but X has {n_samples}")
         k = self.n_outputs
-        if self.loss.name == "categorical_crossentropy":
-            if y.ndim == 1:
-                if not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
-                    raise ValueError(f"{what}: integer class labels expected, got dtype {y.dtype}")
-                labels = y.astype(np.int64)
-                bad = labels[(labels < 0) | (labels >= k)]
-                if bad.size:
-                    raise ValueError(
-                        f"{what}: label {bad[0]} out of range; the output layer has {k} classes "
-                        f"(labels 0..{k - 1})"
-                    )
-                one_hot = np.zeros((n_samples, k), dtype=self.dtype)
-                one_hot[np.arange(n_samples), labels] = 1
-                return one_hot
-            if y.shape != (n_samples, k):
+        if y.ndim == 1 and k > 1:
+            # Class labels for a multi-unit output (softmax, or MSE on k units) become one-hot rows.
+            if not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
+                raise ValueError(f"{what}: integer class labels expected, got dtype {y.dtype}")
+            labels = y.astype(np.int64)
+            bad = labels[(labels < 0) | (labels >= k)]
+            if bad.size:
                 raise ValueError(
-                    f"{what}: one-hot targets must have shape ({n_samples}, {k}), got {y.shape}"
+                    f"{what}: label {bad[0]} out of range; the output layer has {k} classes "
+                    f"(labels 0..{k - 1})"
                 )
-        else:
-            y = y.reshape(n_samples, -1) if y.ndim == 1 else y
-            if y.shape != (n_samples, k):
-                raise ValueError(f"{what} must have shape ({n_samples}, {k}), got {y.shape}")
+            one_hot = np.zeros((n_samples, k), dtype=self.dtype)
+            one_hot[np.arange(n_samples), labels] = 1
+            return one_hot
+        y = y.reshape(n_samples, -1) if y.ndim == 1 else y
+        if y.shape != (n_samples, k):
+            raise ValueError(f"{what} must have shape ({n_samples}, {k}), got {y.shape}")
         y = np.ascontiguousarray(y, dtype=self.dtype)
         if not np.isfinite(y).all():
             raise ValueError(f"{what} contains NaN or inf")

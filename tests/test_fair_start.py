@@ -1,9 +1,9 @@
 """The fair start: same seed, same corner; every sample once per epoch."""
 
 import numpy as np
-from helpers import SEED_002_NETWORK
 
 from bench.fair_start import make_fair_start
+from helpers import SEED_002_NETWORK
 
 
 def test_same_seed_same_start_and_order():

@@ -1,0 +1,240 @@
+"""The runner on a tiny real suite: real datasets, real David, real Keras, real files."""
+
+import json
+import re
+import textwrap
+
+import numpy as np
+import pytest
+
+from bench.cli import main
+from bench.progress import Progress
+from bench.results import load_case_results, load_run, validate_case_result
+from bench.runner import run_suite, select_cases
+from bench.suite import SuiteError, load_suite
+
+TINY_SUITE = """
+[suite]
+name = "tiny"
+description = "A few seconds of everything the runner does."
+
+[defaults]
+seeds = 2
+epochs = 3
+batch_size = 32
+dtype = "float64"
+target_accuracy = 0.6
+
+[[case]]
+name = "moons"
+dataset = "moons"
+dataset_params = { n_samples = 200 }
+hidden = [8]
+optimizer = { name = "sgd", learning_rate = 0.1 }
+
+[[case]]
+name = "iris-native"
+dataset = "iris"
+hidden = [6]
+activation = "tanh"
+mode = "native"
+optimizer = { name = "adam", learning_rate = 0.01 }
+david = { batch_size = "full", epochs = 5 }
+
+[[case]]
+name = "exploding"
+dataset = "moons"
+dataset_params = { n_samples = 200 }
+hidden = [8]
+output = "linear"
+loss = "mean_squared_error"
+init = "normal_scaled"
+optimizer = { name = "sgd", learning_rate = 1000.0 }
+epochs = 20
+seeds = 1
+"""
+
+
+def write_suite(tmp_path, text=TINY_SUITE, name="tiny.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    suite = load_suite(write_suite(tmp))
+    run_dir = tmp / "run"
+    outcome = run_suite(suite, run_dir, suite.cases, Progress(0), cache_dir=tmp / "cache")
+    return run_dir, outcome
+
+
+def test_every_fight_is_recorded_and_valid(tiny_run):
+    run_dir, outcome = tiny_run
+    assert outcome.finished == 5 and outcome.resumed == 0
+    results = load_case_results(run_dir)  # validates each against the schema
+    assert [(r["case"]["name"], r["seed"]) for r in results] == [
+        ("moons", 0),
+        ("moons", 1),
+        ("iris-native", 0),
+        ("iris-native", 1),
+        ("exploding", 0),
+    ]
+    run = load_run(run_dir)
+    assert run["finished"] and run["environment"]["cores"] >= 1 and run["suite"]["name"] == "tiny"
+    assert (run_dir / "summary.csv").read_text().count("\n") == 11  # header + 5 fights x 2
+
+
+def test_fair_fight_is_fair_and_in_parity(tiny_run):
+    run_dir, _ = tiny_run
+    result = json.loads((run_dir / "cases" / "moons--seed1.json").read_text())
+    assert result["dataset"]["n_train"] == 180 and len(result["dataset"]["fingerprint"]) == 64
+    david, goliath = result["fighters"]["david"], result["fighters"]["goliath"]
+    assert david["status"] == goliath["status"] == "ok"
+    assert result["parity"]["max_loss_difference"] < 1e-12
+    assert result["parity"]["max_weight_difference"] < 1e-12
+    assert result["parity"]["epochs_compared"] == 3
+    assert david["metrics"]["test_correct"] == goliath["metrics"]["test_correct"]
+    assert david["train_seconds"] == pytest.approx(sum(david["history"]["epoch_seconds"]))
+    assert david["metrics"]["n_test"] == 20 and len(result["test_points"]["y"]) == 20
+    grid = np.array(david["decision_boundary"]["values"])
+    assert grid.shape == (60, 60) and 0 <= grid.min() <= grid.max() <= 1
+
+
+def test_native_fight_uses_each_fighters_settings(tiny_run):
+    run_dir, _ = tiny_run
+    result = json.loads((run_dir / "cases" / "iris-native--seed0.json").read_text())
+    assert result["parity"] is None and result["test_points"] is None
+    assert result["fighters"]["david"]["epochs_run"] == 5
+    assert result["fighters"]["goliath"]["epochs_run"] == 3
+    matrix = np.array(result["fighters"]["goliath"]["metrics"]["confusion_matrix"])
+    assert matrix.shape == (3, 3) and matrix.sum() == result["dataset"]["n_test"]
+    assert result["fighters"]["david"]["decision_boundary"] is None
+
+
+def test_divergence_is_a_result(tiny_run):
+    run_dir, _ = tiny_run
+    result = json.loads((run_dir / "cases" / "exploding--seed0.json").read_text())
+    for record in result["fighters"].values():
+        assert record["status"] == "diverged"
+        assert re.fullmatch(r"diverged at epoch \d+", record["reason"])
+        assert record["epochs_run"] < 20 and record["history"]["loss"][-1] is None  # NaN -> null
+
+
+def test_a_failing_fighter_is_recorded_and_the_run_goes_on(tmp_path, monkeypatch):
+    from keras_ref import KerasNetwork
+
+    def broken_fit(self, *args, **kwargs):
+        raise RuntimeError("out of memory (simulated)")
+
+    monkeypatch.setattr(KerasNetwork, "fit", broken_fit)
+    suite = load_suite(write_suite(tmp_path), seeds=1)
+    cases = select_cases(suite, "moons,iris*")
+    outcome = run_suite(suite, tmp_path / "run", cases, Progress(0), cache_dir=tmp_path / "c")
+    assert outcome.finished == 2 and outcome.fighter_failures == 2
+    for result in load_case_results(tmp_path / "run"):
+        goliath = result["fighters"]["goliath"]
+        assert goliath["status"] == "failed"
+        assert goliath["reason"] == "RuntimeError: out of memory (simulated)"
+        assert "broken_fit" in goliath["traceback"]
+        assert result["fighters"]["david"]["status"] == "ok"
+
+
+def test_an_interrupted_run_resumes(tmp_path):
+    suite = load_suite(write_suite(tmp_path), seeds=1)
+    cases = select_cases(suite, "moons,iris-native")
+    run_dir = tmp_path / "run"
+    run_suite(suite, run_dir, cases, Progress(0), cache_dir=tmp_path / "c")
+    kept = (run_dir / "cases" / "moons--seed0.json").read_bytes()
+    (run_dir / "cases" / "iris-native--seed0.json").write_text('{"half": ')  # torn write
+    outcome = run_suite(suite, run_dir, cases, Progress(0), cache_dir=tmp_path / "c")
+    assert (outcome.finished, outcome.resumed) == (1, 1)
+    assert (run_dir / "cases" / "moons--seed0.json").read_bytes() == kept
+    validate_case_result(json.loads((run_dir / "cases" / "iris-native--seed0.json").read_text()))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ('optimizer = { name = "sgd", learning_rate = 0.1 }', 'optimizer = { name = "sgdd" }'),
+            "case 1 ('moons'): field 'optimizer': unknown optimizer 'sgdd'; choose one of sgd, "
+            "rmsprop, adam",
+        ),
+        (
+            ('dataset = "iris"', 'dataset = "irises"'),
+            "case 2 ('iris-native'): field 'dataset': unknown dataset 'irises'; choose one of",
+        ),
+        (
+            ('activation = "tanh"', 'activation = "tanhh"'),
+            "case 2 ('iris-native'): field 'activation': layer 0: unknown activation 'tanhh'",
+        ),
+        (
+            ("hidden = [6]", "hidden = [0]"),
+            "case 2 ('iris-native'): field 'hidden': must be a list of positive layer sizes",
+        ),
+        (
+            ('mode = "native"', 'mode = "unfair"'),
+            "case 2 ('iris-native'): field 'mode': unknown mode 'unfair'; "
+            "choose one of fair, native",
+        ),
+        (
+            ("epochs = 20", "epochs = -1"),
+            "case 3 ('exploding'): field 'epochs': must be a positive integer, got -1",
+        ),
+        (
+            (
+                'david = { batch_size = "full", epochs = 5 }',
+                "david = { batch_size = 'half' }",
+            ),
+            "case 2 ('iris-native'): field 'david.batch_size': must be a positive integer",
+        ),
+        (("seeds = 1", "seedz = 1"), "case 3 ('exploding'): unknown field(s) ['seedz']"),
+        (
+            ('init = "normal_scaled"', 'init = "xavier"'),
+            "case 3 ('exploding'): field 'init': layer 0: unknown init 'xavier'",
+        ),
+        (
+            (
+                "dataset_params = { n_samples = 200 }\nhidden = [8]\noptimizer",
+                "dataset_params = { n_samples = 200, nosie = 1 }\nhidden = [8]\noptimizer",
+            ),
+            "case 1 ('moons'): field 'dataset': unknown parameter 'nosie' for dataset 'moons'",
+        ),
+        (
+            ('mode = "native"', 'mode = "fair"'),
+            "case 2 ('iris-native'): field 'david': per-fighter overrides need mode = 'native'",
+        ),
+        (("[[case]]", "[[case]"), "not valid TOML"),
+    ],
+)
+def test_a_bad_suite_file_names_file_case_and_field(tmp_path, edit, message):
+    old, new = edit
+    assert old in TINY_SUITE
+    path = write_suite(tmp_path, TINY_SUITE.replace(old, new, 1))
+    with pytest.raises(SuiteError, match=re.escape(message)) as caught:
+        load_suite(path)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_cli_reports_bad_input_with_exit_2(tmp_path, capsys):
+    assert main(["run", "no-such-suite"]) == 2
+    assert (
+        "unknown suite 'no-such-suite'; choose one of article, full, quick"
+        in capsys.readouterr().err
+    )
+    path = write_suite(tmp_path)
+    assert main(["run", str(path), "--cases", "nothing*", "--out", str(tmp_path / "r")]) == 2
+    assert "--cases 'nothing*' matches no case of suite 'tiny'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # nothing written for unusable input
+
+
+def test_shipped_suites_parse():
+    for name in ("quick", "article", "full"):
+        suite = load_suite(name)
+        assert suite.cases and all(case.seeds for case in suite.cases)
+    article = {case.name: case for case in load_suite("article").cases}
+    native = article["article-native"].fighters
+    assert (native["david"].epochs, native["david"].batch_size) == (10000, None)
+    assert (native["goliath"].epochs, native["goliath"].batch_size) == (200, 32)
