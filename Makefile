@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUITE  ?= quick
 
-.PHONY: bench test lint clean
+.PHONY: bench test lint regress clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 bench: $(STAMP)
-	$(PY) -m bench run $(SUITE)
+	$(PY) -m bench run $(SUITE) --history results/history.csv
+
+# The quick suite held against the committed baseline: exit 1 when David regressed.
+regress: $(STAMP)
+	rm -rf results/regress
+	$(PY) -m bench run quick --out results/regress --no-report
+	$(PY) -m bench compare results/regress --baseline results/baseline.json
 
 test: $(STAMP)
 	$(PY) -m pytest

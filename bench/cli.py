@@ -43,6 +43,10 @@ def _run(args: argparse.Namespace) -> int:
             else ""
         )
     )
+    if args.history:
+        from .regress import append_history
+
+        print(f"history: {append_history(run_dir, Path(args.history))}")
     if not args.no_report:
         return _report(argparse.Namespace(run_dir=str(run_dir)))
     return 0
@@ -54,6 +58,32 @@ def _report(args: argparse.Namespace) -> int:
     written = render_report(Path(args.run_dir))
     for kind, path in written.items():
         print(f"{kind}: {path}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .regress import Thresholds, compare_runs, format_rows, load_baseline, summarize_run
+
+    baseline = load_baseline(Path(args.baseline))
+    current = summarize_run(Path(args.run_dir))
+    limits = Thresholds(
+        accuracy_floor=args.accuracy_floor,
+        speed_factor=args.speed_factor,
+        alpha=args.alpha,
+        parity_tolerance=args.parity_tolerance,
+    )
+    rows = compare_runs(current, baseline, limits)
+    print(f"{args.run_dir} against {args.baseline} (baseline run {baseline.get('run_id')}):\n")
+    print(format_rows(rows, current))
+    regressed = [row for row in rows if row.verdict == "REGRESSED"]
+    print(f"\n{len(regressed)} regressed, {len(rows) - len(regressed)} ok or improved")
+    return 1 if regressed else 0
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    from .regress import write_baseline
+
+    print(f"baseline written: {write_baseline(Path(args.run_dir), Path(args.out))}")
     return 0
 
 
@@ -81,17 +111,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, help="use only the first N seeds of every case")
     run.add_argument("--cache-dir", default="datasets", help="dataset cache folder [datasets]")
     run.add_argument("--no-report", action="store_true", help="do not render the report")
+    run.add_argument("--history", help="append one row per case to this CSV (make bench does)")
     run.set_defaults(handler=_run)
     report = commands.add_parser("report", help="render report.md and report.html from a run")
     report.add_argument("run_dir", help="a results/<run-id> folder")
     report.set_defaults(handler=_report)
+    compare = commands.add_parser("compare", help="hold a run against the baseline (1: regressed)")
+    compare.add_argument("run_dir", help="a results/<run-id> folder")
+    compare.add_argument("--baseline", default="results/baseline.json", help="[%(default)s]")
+    compare.add_argument(
+        "--accuracy-floor", type=float, default=0.01, help="smallest drop that counts [%(default)s]"
+    )
+    compare.add_argument(
+        "--speed-factor", type=float, default=1.5, help="allowed time-ratio worsening [%(default)s]"
+    )
+    compare.add_argument(
+        "--alpha", type=float, default=0.05, help="Mann-Whitney level on speed [%(default)s]"
+    )
+    compare.add_argument(
+        "--parity-tolerance", type=float, default=1e-9, help="fair float64 cases [%(default)s]"
+    )
+    compare.set_defaults(handler=_compare)
+    baseline = commands.add_parser("baseline", help="write the baseline from a run")
+    baseline.add_argument("run_dir", help="a results/<run-id> folder")
+    baseline.add_argument("--out", default="results/baseline.json", help="[%(default)s]")
+    baseline.set_defaults(handler=_baseline)
     listing = commands.add_parser("list", help="list suites and datasets")
     listing.set_defaults(handler=_list)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code (2 for unusable input)."""
+    """Entry point; returns the process exit code (1 regressed, 2 unusable input)."""
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
