@@ -29,7 +29,8 @@ from .results import (
 
 BASELINE_KIND = "david-vs-goliath-baseline"
 DEFAULT_BASELINE = Path("results/baseline.json")
-DEFAULT_HISTORY = Path("results/history.csv")
+HISTORY_FILE = "history.csv"  # beside the run folders, so a report finds its trend
+DEFAULT_HISTORY = Path("results") / HISTORY_FILE
 
 
 @dataclass(frozen=True)

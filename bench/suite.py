@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,8 +226,8 @@ def _parse_case(raw: dict[str, Any], label: str) -> Case:
         if key not in raw:
             raise fail(key, "missing")
     name = raw["name"]
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\ \t") or name[0] == ".":
-        raise fail("name", f"must be a non-empty name without spaces or slashes, got {name!r}")
+    if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name)):
+        raise fail("name", f"must be letters, digits, '_', '.' or '-' (a file name), got {name!r}")
     try:
         dataset_params = resolve_params(raw["dataset"], **raw["dataset_params"])
     except (ValueError, TypeError) as err:

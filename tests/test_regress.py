@@ -1,0 +1,192 @@
+"""Regression tracking: compare on hand-made result sets, and a deliberately broken David."""
+
+import textwrap
+
+import pytest
+
+from bench.cli import main
+from bench.progress import Progress
+from bench.regress import append_history, read_history
+from bench.results import write_case_result, write_json
+from bench.runner import run_suite
+from bench.suite import load_suite
+from result_factory import case_result, fighter
+
+
+def make_run(run_dir, accuracies, david_epoch=0.01, goliath_epoch=0.1, parity=None, name="moons"):
+    """A run of one fair case: one seed per accuracy; epoch times may differ per seed."""
+    david_epochs = david_epoch if isinstance(david_epoch, list) else [david_epoch] * len(accuracies)
+    write_json(
+        run_dir / "run.json",
+        {"run_id": run_dir.name, "suite": {"name": "hand"}, "case_names": [name]},
+    )
+    for seed, (accuracy, per_epoch) in enumerate(zip(accuracies, david_epochs, strict=True)):
+        result = case_result(
+            name,
+            seed,
+            david=fighter(
+                test_correct=round(accuracy * 1000), n_test=1000, epoch_seconds=[per_epoch] * 5
+            ),
+            goliath=fighter(test_correct=950, n_test=1000, epoch_seconds=[goliath_epoch] * 5),
+        )
+        if parity is not None:
+            result["parity"]["max_loss_difference"] = parity
+        write_case_result(run_dir, result)
+    return run_dir
+
+
+def compare(tmp_path, baseline_run, current_run, capsys, *extra):
+    baseline = tmp_path / "baseline.json"
+    assert main(["baseline", str(baseline_run), "--out", str(baseline)]) == 0
+    code = main(["compare", str(current_run), "--baseline", str(baseline), *extra])
+    return code, capsys.readouterr().out
+
+
+def verdict_of(output, metric, case="moons"):
+    rows = [line for line in output.splitlines() if line.strip().startswith(case)]
+    line = next(line for line in rows if metric in line)
+    return "REGRESSED" if "REGRESSED" in line else "improved" if "improved" in line else "ok"
+
+
+def test_accuracy_drop_beyond_the_interval_regresses(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95, 0.96, 0.95])
+    now = make_run(tmp_path / "now", [0.85, 0.86, 0.84])
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 1 and verdict_of(out, "David test accuracy") == "REGRESSED"
+    assert "-0.1033" in out and "1 regressed" in out
+
+
+def test_small_accuracy_drop_within_noise_is_ok(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95, 0.96, 0.94])
+    now = make_run(tmp_path / "now", [0.948, 0.955, 0.945])
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 0 and verdict_of(out, "David test accuracy") == "ok"
+
+
+def test_noisy_seeds_widen_the_interval(tmp_path, capsys):
+    """A 3-point drop is within noise when the seeds themselves spread by 10 points."""
+    base = make_run(tmp_path / "base", [0.80, 0.95, 0.90])
+    now = make_run(tmp_path / "now", [0.78, 0.92, 0.86])
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 0 and verdict_of(out, "David test accuracy") == "ok"
+
+
+def test_speed_ratio_twice_as_bad_in_every_seed_regresses(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
+    now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 1 and verdict_of(out, "David/Goliath time") == "REGRESSED"
+    assert "x2.00" in out and "Mann-Whitney p=0.05" in out
+
+
+def test_noisy_speed_ratio_within_the_factor_is_ok(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
+    now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.009, 0.014, 0.012])
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 0 and verdict_of(out, "David/Goliath time") == "ok"
+
+
+def test_speed_factor_is_configurable(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
+    now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.013, 0.014, 0.0125])
+    assert compare(tmp_path, base, now, capsys)[0] == 0  # x1.3 is within the default 1.5
+    code, out = compare(tmp_path, base, now, capsys, "--speed-factor", "1.2")
+    assert code == 1 and verdict_of(out, "David/Goliath time") == "REGRESSED"
+
+
+def test_parity_break_regresses(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 3)
+    now = make_run(tmp_path / "now", [0.95] * 3, parity=3e-6)
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 1 and verdict_of(out, "parity") == "REGRESSED"
+
+
+def test_missing_case_regresses(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 2)
+    now = make_run(tmp_path / "now", [0.95] * 2, name="circles")
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 1 and "the baseline case was not run" in out
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("garbage-baseline", "baseline.json: not valid JSON"),
+        ("foreign-baseline", "baseline.json: not a baseline file"),
+        ("old-schema", "schema_version 0 is not supported"),
+        ("missing-run", "not a run folder (no cases/ inside)"),
+        ("bad-result", "seed0.json: case/fighters: 'david' is a required property"),
+    ],
+)
+def test_unusable_input_exits_2_with_a_clear_message(tmp_path, capsys, setup, message):
+    run = make_run(tmp_path / "run", [0.95] * 2)
+    baseline = tmp_path / "baseline.json"
+    assert main(["baseline", str(run), "--out", str(baseline)]) == 0
+    if setup == "garbage-baseline":
+        baseline.write_text("{not json")
+    elif setup == "foreign-baseline":
+        write_json(baseline, {"hello": 1})
+    elif setup == "old-schema":
+        text = baseline.read_text().replace('"schema_version": 1', '"schema_version": 0')
+        baseline.write_text(text)
+    elif setup == "missing-run":
+        run = tmp_path / "nowhere"
+    else:
+        path = run / "cases" / "moons--seed0.json"
+        path.write_text(path.read_text().replace('"david":', '"davide":', 1))
+    capsys.readouterr()
+    assert main(["compare", str(run), "--baseline", str(baseline)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_history_gets_one_row_per_case_per_run(tmp_path):
+    history = tmp_path / "history.csv"
+    append_history(make_run(tmp_path / "a", [0.95, 0.97]), history)
+    append_history(make_run(tmp_path / "b", [0.90, 0.92]), history)
+    table = read_history(history)
+    assert list(table["case"]) == ["moons", "moons"]
+    assert list(table["david_test_accuracy"].round(3)) == [0.96, 0.91]
+    assert list(table["time_ratio"].round(3)) == [0.1, 0.1]
+
+
+BROKEN_SUITE = """
+[suite]
+name = "tiny-regress"
+
+[defaults]
+seeds = 3
+epochs = 15
+batch_size = 32
+dtype = "float64"
+
+[[case]]
+name = "moons"
+dataset = "moons"
+dataset_params = { n_samples = 300, noise = 0.1 }
+hidden = [16]
+optimizer = { name = "sgd", learning_rate = 0.1, momentum = 0.9 }
+"""
+
+
+@pytest.mark.slow
+def test_a_deliberately_broken_david_is_caught(tmp_path, monkeypatch, capsys):
+    """Baseline from healthy code; then David's SGD steps uphill: accuracy and parity regress."""
+    suite_path = tmp_path / "suite.toml"
+    suite_path.write_text(textwrap.dedent(BROKEN_SUITE))
+    suite = load_suite(suite_path)
+    healthy, broken = tmp_path / "healthy", tmp_path / "broken"
+    run_suite(suite, healthy, suite.cases, Progress(0), cache_dir=tmp_path / "cache")
+
+    from numpy_nn.optimizers import SGD
+
+    step = SGD._step
+    monkeypatch.setattr(SGD, "_step", lambda self, p, g, s: step(self, p, -g, s))
+    run_suite(suite, broken, suite.cases, Progress(0), cache_dir=tmp_path / "cache")
+
+    code, out = compare(tmp_path, healthy, broken, capsys)
+    assert code == 1
+    assert verdict_of(out, "David test accuracy") == "REGRESSED"
+    assert verdict_of(out, "parity") == "REGRESSED"
+    # and the healthy run against its own baseline is clean
+    assert compare(tmp_path, healthy, healthy, capsys)[0] == 0

@@ -1,0 +1,255 @@
+"""The fight-card report, rendered from hand-made results files alone."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from bench.plots import confusion_matrices, decision_boundaries, loss_curves
+from bench.report import render_report
+from bench.results import ResultsError, write_case_result, write_json
+from bench.verdict import judge_case, scoreboard
+from result_factory import case_result, fighter
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_ID = "20261123-101500-quick"
+XSS = "<script>alert(1)</script>"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_results():
+    """Four cases: 2-D fair, unfriendly free text, native multiclass, and a forfeit."""
+    results = []
+    for seed in range(2):
+        results.append(
+            case_result(
+                "moons",
+                seed,
+                two_d=True,
+                run_id=RUN_ID,
+                description="two half moons | noise 0.2",
+                target_accuracy=0.9,
+                david=fighter(test_correct=95, epoch_seconds=[0.004, 0.0041, 0.0039] * 4),
+                goliath=fighter(test_correct=94, epoch_seconds=[0.02, 0.021, 0.019] * 4),
+            )
+        )
+        # Case names are file-safe by schema; the free text around them is not.
+        results.append(
+            case_result("odd", seed, run_id=RUN_ID, description=f"{XSS} <b>bold</b>", dataset=XSS)
+        )
+        results.append(
+            case_result(
+                "iris-native",
+                seed,
+                "native",
+                n_classes=3,
+                run_id=RUN_ID,
+                david=fighter(test_correct=28, n_test=30, train_seconds=0.2 + 0.01 * seed),
+                goliath=fighter(test_correct=29, n_test=30, train_seconds=1.5 + 0.1 * seed),
+            )
+        )
+        results.append(
+            case_result(
+                "unstable",
+                seed,
+                run_id=RUN_ID,
+                david=fighter(status="diverged", diverged_at=37, epoch_seconds=[0.01] * 40),
+            )
+        )
+    return results
+
+
+def write_run(run_dir, results, finished="2026-11-23T10:18:00+00:00", extra_names=()):
+    for result in results:
+        write_case_result(run_dir, result)
+    names = [*dict.fromkeys(result["case"]["name"] for result in results), *extra_names]
+    write_json(
+        run_dir / "run.json",
+        {
+            "schema_version": 1,
+            "run_id": RUN_ID,
+            "suite": {"name": "quick", "path": "bench/suites/quick.toml", "description": "CI"},
+            "started": "2026-11-23T10:15:00+00:00",
+            "finished": finished,
+            "case_names": names,
+            "environment": {
+                "python": "3.11.7",
+                "cpu": "Fancy | CPU <img src=x onerror=alert(1)>",
+                "cores": 2,
+                "threads": {"OMP_NUM_THREADS": "1"},
+            },
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run")
+    results = make_results()
+    write_run(run_dir, results)
+    paths = render_report(run_dir)
+    return {
+        "run_dir": run_dir,
+        "results": results,
+        "paths": paths,
+        "md": paths["markdown"].read_text(encoding="utf-8"),
+        "html": paths["html"].read_text(encoding="utf-8"),
+    }
+
+
+def test_both_reports_are_written(rendered):
+    assert rendered["paths"]["markdown"] == rendered["run_dir"] / "report.md"
+    assert rendered["paths"]["html"] == rendered["run_dir"] / "report.html"
+    assert rendered["md"].startswith("# David vs Goliath: quick suite, run 20261123-101500-quick")
+    assert "<h1>David vs Goliath: quick suite, run 20261123-101500-quick</h1>" in rendered["html"]
+
+
+def test_scoreboard_and_verdicts_appear(rendered):
+    by_case = {}
+    for result in rendered["results"]:
+        by_case.setdefault(result["case"]["name"], []).append(result)
+    verdicts = [judge_case(results) for results in by_case.values()]
+    board = scoreboard(verdicts)
+    row = f"| {board['david']} | {board['goliath']} | {board['draw']} |"
+    assert row in rendered["md"]
+    assert f"<td>{board['david']}</td><td>{board['goliath']}</td>" in rendered["html"]
+    forfeit = "Goliath wins by forfeit: David diverged at epoch 37."
+    assert forfeit in rendered["md"]
+    assert forfeit in rendered["html"]
+    assert "Goliath (forfeit)" in rendered["md"]
+    moons = next(v for v in verdicts if v.case == "moons")
+    assert moons.sentence.startswith("David wins on speed")
+    assert moons.sentence.split(";")[0] in rendered["html"]
+
+
+def test_case_details_appear(rendered):
+    md = rendered["md"]
+    assert "max \\|loss difference\\| over 12 epochs: 0" in md  # fair mode: the parity line
+    assert "| David | 5 | full | sgd (learning\\_rate=0.1) | glorot\\_uniform |" in md  # native
+    assert "epochs to target 0.9, median | not reached | not reached |" in md
+    assert "seed 0: diverged at epoch 37; seed 1: diverged at epoch 37" in md
+    assert "| threads.OMP\\_NUM\\_THREADS | 1 |" in md  # environment, nested keys flattened
+
+
+def test_2d_case_has_figures_in_both_formats(rendered):
+    md, run_dir = rendered["md"], rendered["run_dir"]
+    links = re.findall(r"\]\((figures/[^)]+\.png)\)", md)
+    assert "figures/01-moons-loss.png" in links
+    assert "figures/01-moons-boundaries.png" in links
+    assert any(link.endswith("-confusion.png") for link in links)  # the 3-class case
+    for link in links:
+        assert (run_dir / link).read_bytes().startswith(PNG_MAGIC)
+    assert rendered["html"].count('src="data:image/png;base64,') == len(links)
+    assert "figures/" not in rendered["html"]  # self-contained
+
+
+def test_user_strings_are_escaped(rendered):
+    html_text, md = rendered["html"], rendered["md"]
+    assert "<script>alert" not in html_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+    assert "<img src=x" not in html_text and "<b>bold" not in html_text
+    assert "\\<script\\>alert(1)\\</script\\>" in md
+    assert "two half moons \\| noise 0.2" in md
+    assert "| cpu | Fancy \\| CPU \\<img src=x onerror=alert(1)\\> |" in md
+    for line in md.splitlines():  # every table row keeps its column count
+        if line.startswith("| cpu"):
+            assert len(re.findall(r"(?<!\\)\|", line)) == 3
+
+
+def test_rendering_closes_its_figures(rendered):
+    assert plt.get_fignums() == []
+
+
+def test_unfinished_run_lists_missing_cases(tmp_path):
+    write_run(
+        tmp_path, [case_result("moons", run_id=RUN_ID)], finished=None, extra_names=["spiral"]
+    )
+    md = render_report(tmp_path)["markdown"].read_text()
+    assert "not finished" in md
+    assert "**No results yet for:** spiral" in md
+
+
+def test_missing_run_folder_raises(tmp_path):
+    with pytest.raises(ResultsError, match="no such run folder"):
+        render_report(tmp_path / "nope")
+
+
+def test_run_folder_without_results_raises(tmp_path):
+    with pytest.raises(ResultsError, match="not a run folder"):
+        render_report(tmp_path)
+    (tmp_path / "cases").mkdir()
+    with pytest.raises(ResultsError, match="nothing to report"):
+        render_report(tmp_path)
+
+
+def test_malformed_files_raise(tmp_path):
+    write_run(tmp_path, [case_result("moons", run_id=RUN_ID)])
+    (tmp_path / "run.json").write_text("{not json")
+    with pytest.raises(ResultsError, match="not valid JSON"):
+        render_report(tmp_path)
+    (tmp_path / "run.json").unlink()
+    (tmp_path / "cases" / "moons--seed0.json").write_text('{"schema_version": 1}')
+    with pytest.raises(ResultsError, match="moons--seed0.json"):
+        render_report(tmp_path)
+
+
+def test_plots_only_where_they_apply():
+    flat = [case_result("moons", seed) for seed in range(2)]
+    assert loss_curves(flat).startswith(PNG_MAGIC)
+    assert decision_boundaries(flat[0]) is None  # not 2-D
+    assert confusion_matrices(flat) is None  # binary
+    assert confusion_matrices([case_result("iris", n_classes=3)]).startswith(PNG_MAGIC)
+    assert plt.get_fignums() == []
+
+
+def test_report_does_not_import_the_fighters():
+    code = (
+        "import sys, bench.report\n"
+        "loaded = {'tensorflow', 'keras', 'keras_ref', 'numpy_nn'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_rerender_prunes_only_its_own_stale_figures(tmp_path):
+    write_run(tmp_path, [case_result("moons", run_id=RUN_ID)])
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "07-old-case-loss.png").write_bytes(PNG_MAGIC)
+    (figures / "my-notes.png").write_bytes(PNG_MAGIC)
+    render_report(tmp_path)
+    assert sorted(p.name for p in figures.iterdir()) == ["01-moons-loss.png", "my-notes.png"]
+
+
+def test_plots_survive_fighters_that_did_not_finish():
+    failed = case_result(two_d=True, goliath=fighter(status="failed"))
+    assert decision_boundaries(failed).startswith(PNG_MAGIC)
+    diverged = case_result(two_d=True)
+    boundary = diverged["fighters"]["david"]["decision_boundary"]
+    boundary["values"] = [[None] * len(row) for row in boundary["values"]]  # NaN everywhere
+    assert decision_boundaries(diverged).startswith(PNG_MAGIC)
+    neither = case_result(david=fighter(status="failed"), goliath=fighter(status="failed"))
+    assert loss_curves([neither]).startswith(PNG_MAGIC)
+    assert plt.get_fignums() == []
+
+
+def test_trend_section_from_the_history_beside_the_run(tmp_path):
+    run_dir = tmp_path / "results" / RUN_ID
+    write_run(run_dir, make_results()[:2])
+    render_report(run_dir)
+    assert "## Trend" not in (run_dir / "report.md").read_text()  # no history yet
+    history = tmp_path / "results" / "history.csv"
+    history.write_text(
+        "date,commit,run_id,suite,case,seeds,david_test_accuracy,time_ratio,"
+        "parity_max_loss_difference\n"
+        "2026-11-20,aaaaaaa1,run-a,quick,moons,3,0.95,0.08,1e-16\n"
+        "2026-11-21,bbbbbbb2,run-b,quick,moons,3,0.96,0.07,1e-16\n"
+        "2026-11-21,ccccccc3,run-c,article,moons,3,0.10,0.90,1e-16\n"
+    )
+    render_report(run_dir)
+    md = (run_dir / "report.md").read_text()
+    assert "## Trend" in md and "The last 2 runs of the quick suite" in md
+    assert (run_dir / "figures" / "trend.png").read_bytes().startswith(PNG_MAGIC)

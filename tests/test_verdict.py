@@ -1,0 +1,248 @@
+"""The verdict: each round is won only beyond its interval, and says which test decided it."""
+
+import numpy as np
+import pytest
+
+from bench.results import ResultsError
+from bench.verdict import (
+    ACCURACY_TEST,
+    FORFEIT_TEST,
+    LOSS_TEST,
+    NO_CONTEST_TEST,
+    ONE_SEED_TEST,
+    SPEED_TESTS,
+    judge_case,
+    overall_sentence,
+    scoreboard,
+)
+from result_factory import case_result, fighter
+
+
+def judge(seeds=3, mode="fair", **fighters_by_seed):
+    """Judge a case whose fighters are given per seed as functions seed -> fighter(...)."""
+    results = [
+        case_result(
+            "moons",
+            seed,
+            mode,
+            david=fighters_by_seed["david"](seed),
+            goliath=fighters_by_seed["goliath"](seed),
+        )
+        for seed in range(seeds)
+    ]
+    return judge_case(results)
+
+
+def rounds_of(verdict):
+    return {r.name: r for r in verdict.rounds}
+
+
+def test_factory_is_checked_against_the_schema():
+    with pytest.raises(ResultsError, match="status"):
+        case_result(david=fighter(status="exploded"))
+
+
+def test_clear_accuracy_win_pooled_over_seeds():
+    verdict = judge(
+        david=lambda s: fighter(test_correct=330, n_test=333, test_loss=0.05),
+        goliath=lambda s: fighter(test_correct=300, n_test=333, test_loss=0.05),
+    )
+    accuracy = rounds_of(verdict)["accuracy"]
+    assert accuracy.winner == "david"
+    assert accuracy.test == ACCURACY_TEST
+    assert accuracy.david_value == pytest.approx(990 / 999)
+    assert accuracy.david_interval[0] > accuracy.goliath_interval[1]
+    assert "David wins on accuracy, 0.991" in verdict.sentence
+    assert "Wilson 95% intervals do not overlap" in accuracy.sentence
+
+
+def test_overlapping_accuracy_is_a_draw():
+    verdict = judge(
+        david=lambda s: fighter(test_correct=97),
+        goliath=lambda s: fighter(test_correct=98),
+    )
+    accuracy = rounds_of(verdict)["accuracy"]
+    assert accuracy.winner == "draw"
+    assert accuracy.sentence == "accuracy a draw: 0.970 vs 0.980, Wilson 95% intervals overlap"
+
+
+def test_clear_loss_win_by_paired_t_interval():
+    verdict = judge(
+        seeds=5,
+        david=lambda s: fighter(test_loss=0.30 + 0.01 * s),
+        goliath=lambda s: fighter(test_loss=0.20 + 0.012 * s),
+    )
+    loss = rounds_of(verdict)["loss"]
+    assert loss.winner == "goliath"
+    assert loss.test == LOSS_TEST
+    assert 0 < loss.low <= loss.estimate <= loss.high
+    assert loss.sentence.startswith("Goliath wins on loss, 0.224 vs 0.32: lower by 0.096 [")
+
+
+def test_loss_differences_of_both_signs_are_a_draw():
+    verdict = judge(
+        seeds=4,
+        david=lambda s: fighter(test_loss=0.2 + (0.05 if s % 2 else -0.05)),
+        goliath=lambda s: fighter(test_loss=0.2),
+    )
+    loss = rounds_of(verdict)["loss"]
+    assert loss.winner == "draw"
+    assert loss.low < 0 < loss.high
+    assert "includes 0" in loss.sentence
+
+
+def test_parity_identical_losses_are_a_draw():
+    verdict = judge(
+        david=lambda s: fighter(test_loss=0.123456789),
+        goliath=lambda s: fighter(test_loss=0.123456789 + 1e-12),
+    )
+    loss = rounds_of(verdict)["loss"]
+    assert loss.winner == "draw"
+    assert loss.sentence == "loss a draw: identical to 1e-9 (parity)"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "winner", "sentence"),
+    [
+        ("float32", "draw", "loss a draw: identical to 1e-4 (float32 parity)"),
+        ("float64", "goliath", "Goliath wins on loss, 0.1235 vs 0.1235: lower by 7.1e-06 ["),
+    ],
+)
+def test_float32_rounding_is_parity_but_not_in_float64(dtype, winner, sentence):
+    # Measured on the quick suite's float32 moons: the same maths, final losses ~1e-5 apart.
+    results = [
+        case_result(
+            seed=seed,
+            dtype=dtype,
+            david=fighter(test_loss=0.1235 + 7e-6 + 1e-7 * seed),
+            goliath=fighter(test_loss=0.1235),
+        )
+        for seed in range(3)
+    ]
+    loss = rounds_of(judge_case(results))["loss"]
+    assert loss.winner == winner
+    assert loss.sentence.startswith(sentence)
+
+
+def test_one_seed_has_no_loss_interval():
+    verdict = judge(
+        seeds=1,
+        david=lambda s: fighter(test_loss=0.5),
+        goliath=lambda s: fighter(test_loss=0.1),
+    )
+    loss = rounds_of(verdict)["loss"]
+    assert (loss.winner, loss.test) == ("draw", ONE_SEED_TEST)
+
+
+def test_twice_as_fast_with_tight_epoch_times_wins_on_speed():
+    rng = np.random.default_rng(7)
+    verdict = judge(
+        david=lambda s: fighter(epoch_seconds=0.010 * (1 + 0.02 * rng.standard_normal(50))),
+        goliath=lambda s: fighter(epoch_seconds=0.020 * (1 + 0.02 * rng.standard_normal(50))),
+    )
+    speed = rounds_of(verdict)["speed"]
+    assert speed.winner == "david"
+    assert speed.test == SPEED_TESTS["fair"]
+    assert speed.estimate == pytest.approx(2.0, rel=0.03)
+    assert 1 < speed.low <= speed.estimate <= speed.high
+    assert speed.sentence.startswith("David wins on speed, 2.0x [")
+    assert verdict.sentence.startswith("David wins on speed")  # wins lead the sentence
+
+
+def test_goliath_faster_reads_as_goliath_n_times_faster():
+    verdict = judge(
+        david=lambda s: fighter(epoch_seconds=[0.031, 0.030, 0.029, 0.030]),
+        goliath=lambda s: fighter(epoch_seconds=[0.010, 0.0101, 0.0099, 0.010]),
+    )
+    speed = rounds_of(verdict)["speed"]
+    assert speed.winner == "goliath"
+    assert speed.sentence.startswith("Goliath wins on speed, 3.0x [")
+
+
+def test_noisy_overlapping_times_are_a_draw():
+    rng = np.random.default_rng(3)
+    verdict = judge(
+        david=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
+        goliath=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
+    )
+    speed = rounds_of(verdict)["speed"]
+    assert speed.winner == "draw"
+    assert speed.low < 1 < speed.high
+    assert speed.sentence.startswith("speed a draw: median epoch time")
+
+
+def test_native_mode_compares_training_times_not_epoch_times():
+    # David's epochs are slower, but he needs far fewer of them: training time decides.
+    verdict = judge(
+        mode="native",
+        david=lambda s: fighter(epoch_seconds=[0.1] * 5, train_seconds=0.5 + 0.01 * s),
+        goliath=lambda s: fighter(epoch_seconds=[0.02] * 100, train_seconds=2.0 + 0.05 * s),
+    )
+    speed = rounds_of(verdict)["speed"]
+    assert speed.test == SPEED_TESTS["native"]
+    assert speed.winner == "david"
+    # the geometric mean of the per-seed ratios 2.0/0.5, 2.05/0.51, 2.1/0.52
+    expected = np.exp(np.mean(np.log([2.0 / 0.5, 2.05 / 0.51, 2.1 / 0.52])))
+    assert speed.estimate == pytest.approx(expected)
+    assert speed.low > 3.9 and speed.high < 4.15
+
+
+def test_forfeit_when_one_fighter_diverged_in_every_seed():
+    verdict = judge(
+        david=lambda s: fighter(status="diverged", diverged_at=37, epoch_seconds=[0.01] * 50),
+        goliath=lambda s: fighter(),
+    )
+    assert [r.winner for r in verdict.rounds] == ["goliath"] * 3
+    assert {r.test for r in verdict.rounds} == {FORFEIT_TEST}
+    assert verdict.sentence == "Goliath wins by forfeit: David diverged at epoch 37."
+
+
+def test_no_contest_when_neither_fighter_finished():
+    verdict = judge(
+        david=lambda s: fighter(status="diverged", diverged_at=3),
+        goliath=lambda s: fighter(status="failed", reason="failed: MemoryError"),
+    )
+    assert [r.winner for r in verdict.rounds] == ["draw"] * 3
+    assert {r.test for r in verdict.rounds} == {NO_CONTEST_TEST}
+    assert verdict.sentence.startswith("No contest: David diverged at epoch 3")
+    assert "Goliath failed: MemoryError" in verdict.sentence
+
+
+def test_seeds_where_a_fighter_failed_are_left_out_and_counted():
+    verdict = judge(
+        david=lambda s: fighter(status="failed" if s == 1 else "ok"),
+        goliath=lambda s: fighter(),
+    )
+    assert all(r.seeds_compared == 2 for r in verdict.rounds)
+    assert "2 of 3 seeds compared" in verdict.sentence
+    assert "seed 1: David failed" in verdict.sentence
+
+
+def test_judge_case_takes_one_case():
+    with pytest.raises(ValueError, match="one case"):
+        judge_case([case_result("a"), case_result("b")])
+
+
+def test_scoreboard_counts_rounds():
+    win = judge(
+        david=lambda s: fighter(test_correct=99, epoch_seconds=[0.01] * 9),
+        goliath=lambda s: fighter(test_correct=60, epoch_seconds=[0.05] * 9),
+    )
+    forfeit = judge(david=lambda s: fighter(status="failed"), goliath=lambda s: fighter())
+    board = scoreboard([win, forfeit])
+    assert board == {"david": 2, "goliath": 3, "draw": 1}
+    assert overall_sentence(board) == "Goliath takes the card, 3 rounds to 2 (1 round drawn)."
+
+
+def test_three_same_signed_but_noisy_loss_differences_are_a_draw():
+    """A bootstrap over 3 seeds would call this a win (every resample mean is > 0); t does not."""
+    gaps = [0.01, 0.05, 0.002]
+    verdict = judge(
+        seeds=3,
+        david=lambda s: fighter(test_loss=0.3 + gaps[s]),
+        goliath=lambda s: fighter(test_loss=0.3),
+    )
+    loss = rounds_of(verdict)["loss"]
+    assert loss.winner == "draw" and loss.low < 0 < loss.high
+    half_width = 4.302652729911275 * np.std(gaps, ddof=1) / np.sqrt(3)  # t(0.975, 2 dof)
+    assert loss.high - loss.low == pytest.approx(2 * half_width)
