@@ -42,6 +42,15 @@ def prediction_loss(
     return float(log_loss(y, probabilities, labels=list(range(n_classes))))
 
 
+def max_weight_difference(a: list[tuple], b: list[tuple]) -> float:
+    """Largest absolute difference between two fighters' (W, b) pairs, in float64."""
+    return max(
+        float(np.max(np.abs(np.asarray(p, np.float64) - np.asarray(q, np.float64))))
+        for pair_a, pair_b in zip(a, b, strict=True)
+        for p, q in zip(pair_a, pair_b, strict=True)
+    )
+
+
 def first_reaching(values: list[float], target: float | None) -> int | None:
     """1-based index of the first value >= target, or None."""
     if target is None:

@@ -16,7 +16,7 @@ import pandas as pd
 from .datasets import Dataset, load_dataset
 from .environment import describe_environment
 from .fair_start import make_fair_start
-from .metrics import decision_boundary, fighter_metrics
+from .metrics import decision_boundary, fighter_metrics, max_weight_difference
 from .progress import Progress
 from .results import (
     RUN_FILE,
@@ -145,12 +145,8 @@ def _parity(records: dict[str, dict], models: dict[str, Any]) -> dict[str, Any]:
     gaps = np.abs(losses[0][:n] - losses[1][:n])
     weight_gap = None
     if all(records[name]["status"] == "ok" for name in FIGHTERS):
-        weight_gap = max(
-            float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-            for pair_a, pair_b in zip(
-                models["david"].get_weights(), models["goliath"].get_weights(), strict=True
-            )
-            for a, b in zip(pair_a, pair_b, strict=True)
+        weight_gap = max_weight_difference(
+            models["david"].get_weights(), models["goliath"].get_weights()
         )
     finite = gaps[np.isfinite(gaps)]
     return {

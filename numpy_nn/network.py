@@ -353,26 +353,21 @@ class Network:
             checked.append((w, b))
         for (w, b), own_w, own_b in zip(checked, self.weights, self.biases, strict=True):
             own_w[...], own_b[...] = w, b
-        self.optimizer._state = None  # state belonged to the old parameters
+        self.optimizer.reset()
+
+    # The flat buffer is laid out in seed 000's order: W0 row by row, b0, W1, b1, ...
 
     def get_flat_weights(self) -> np.ndarray:
         """All parameters in seed 000's order: W0 row by row, b0, W1, b1, ..."""
-        return np.concatenate([a.ravel() for w, b in self.get_weights() for a in (w, b)])
+        return self._params.copy()
 
     def set_flat_weights(self, flat: Any) -> None:
         """Load parameters from seed 000's flat order."""
         flat = np.asarray(flat).ravel()
-        sizes = [(layer["input_dim"], layer["output_dim"]) for layer in self.layers]
-        expected = sum(i * o + o for i, o in sizes)
-        if flat.size != expected:
-            raise ValueError(f"expected {expected} values, got {flat.size}")
-        pairs, start = [], 0
-        for i, o in sizes:
-            w = flat[start : start + i * o].reshape(i, o)
-            b = flat[start + i * o : start + i * o + o]
-            pairs.append((w, b))
-            start += i * o + o
-        self.set_weights(pairs)
+        if flat.size != self._params.size:
+            raise ValueError(f"expected {self._params.size} values, got {flat.size}")
+        self._params[...] = flat
+        self.optimizer.reset()
 
 
 def _checked_order(order: Sequence[Any], n: int, epoch: int) -> list[np.ndarray]:

@@ -8,6 +8,7 @@ momentum and Adam's betas are rounded to float32 first, as Keras does (see round
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,10 @@ class Optimizer:
             self._step(param, grad, state)
         self.iterations += 1
 
-    def config(self) -> dict[str, Any]:
-        """The plain-data description of this optimiser (round-trips through make_optimizer)."""
-        return {"name": self.name, "learning_rate": self.learning_rate}
+    def reset(self) -> None:
+        """Forget per-parameter state and the step count (new parameters were loaded)."""
+        self.iterations = 0
+        self._state = None
 
     def _init_state(self, param: np.ndarray) -> dict[str, np.ndarray]:
         return {}
@@ -57,9 +59,6 @@ class SGD(Optimizer):
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
-
-    def config(self):
-        return {**super().config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
     def _init_state(self, param):
         return {"m": np.zeros_like(param)} if self.momentum else {}
@@ -95,15 +94,6 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
-
-    def config(self):
-        return {
-            **super().config(),
-            "rho": self.rho,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "centered": self.centered,
-        }
 
     def _init_state(self, param):
         state = {"velocity": np.zeros_like(param)}
@@ -153,15 +143,6 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.amsgrad = bool(amsgrad)
 
-    def config(self):
-        return {
-            **super().config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }
-
     def _init_state(self, param):
         state = {"m": np.zeros_like(param), "v": np.zeros_like(param)}
         if self.amsgrad:
@@ -195,12 +176,10 @@ def make_optimizer(spec: str | dict[str, Any] | Optimizer) -> Optimizer:
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     cls = OPTIMIZERS[name]
-    try:
-        return cls(**params)
-    except TypeError as err:
-        valid = [
-            p for p in cls.__init__.__code__.co_varnames[1 : cls.__init__.__code__.co_argcount]
-        ]
+    valid = list(inspect.signature(cls).parameters)
+    unknown = sorted(set(params) - set(valid))
+    if unknown:
         raise ValueError(
-            f"bad parameter for optimizer {name!r}: {sorted(params)}; valid: {', '.join(valid)}"
-        ) from err
+            f"bad parameter for optimizer {name!r}: {unknown}; valid: {', '.join(valid)}"
+        )
+    return cls(**params)

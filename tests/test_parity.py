@@ -16,7 +16,8 @@ from sklearn.datasets import make_blobs, make_moons
 from sklearn.preprocessing import StandardScaler
 
 from bench.fair_start import make_fair_start
-from helpers import SEED_002_NETWORK, max_weight_difference
+from bench.metrics import max_weight_difference
+from helpers import SEED_002_NETWORK
 from keras_ref import KerasNetwork
 from numpy_nn import Network
 
@@ -246,3 +247,16 @@ def test_uneven_batch_orders_are_refused(moons):
     order = [[np.arange(0, 10), np.arange(10, 30)]]
     with pytest.raises(ValueError, match="Keras needs every epoch cut into equal batches of 10"):
         goliath.fit(x[:30], y[:30], epochs=1, batches=order)
+
+
+def test_each_model_starts_a_fresh_keras_session():
+    """Building many models in one process keeps no old graphs: names restart every time."""
+    for _ in range(5):
+        goliath = KerasNetwork(SEED_002_NETWORK)
+    assert [layer.name for layer in goliath.model.layers] == [
+        "dense",
+        "dense_1",
+        "dense_2",
+        "dense_3",
+        "dense_4",
+    ]
