@@ -73,7 +73,8 @@ def _compare(args: argparse.Namespace) -> int:
         parity_tolerance=args.parity_tolerance,
     )
     rows = compare_runs(current, baseline, limits)
-    print(f"{args.run_dir} against {args.baseline} (baseline run {baseline.get('run_id')}):\n")
+    runs = ", ".join(baseline.get("run_ids", []))
+    print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
     regressed = [row for row in rows if row.verdict == "REGRESSED"]
     print(f"\n{len(regressed)} regressed, {len(rows) - len(regressed)} ok or improved")
@@ -83,7 +84,8 @@ def _compare(args: argparse.Namespace) -> int:
 def _baseline(args: argparse.Namespace) -> int:
     from .regress import write_baseline
 
-    print(f"baseline written: {write_baseline(Path(args.run_dir), Path(args.out))}")
+    runs = [Path(run_dir) for run_dir in args.run_dirs]
+    print(f"baseline written: {write_baseline(runs, Path(args.out))}")
     return 0
 
 
@@ -132,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--parity-tolerance", type=float, default=1e-9, help="fair float64 cases [%(default)s]"
     )
     compare.set_defaults(handler=_compare)
-    baseline = commands.add_parser("baseline", help="write the baseline from a run")
-    baseline.add_argument("run_dir", help="a results/<run-id> folder")
+    baseline = commands.add_parser("baseline", help="write the baseline from one or more runs")
+    baseline.add_argument("run_dirs", nargs="+", help="results/<run-id> folders (seeds pooled)")
     baseline.add_argument("--out", default="results/baseline.json", help="[%(default)s]")
     baseline.set_defaults(handler=_baseline)
     listing = commands.add_parser("list", help="list suites and datasets")

@@ -1,5 +1,6 @@
 """Regression tracking: compare on hand-made result sets, and a deliberately broken David."""
 
+import json
 import textwrap
 
 import pytest
@@ -190,3 +191,18 @@ def test_a_deliberately_broken_david_is_caught(tmp_path, monkeypatch, capsys):
     assert verdict_of(out, "parity") == "REGRESSED"
     # and the healthy run against its own baseline is clean
     assert compare(tmp_path, healthy, healthy, capsys)[0] == 0
+
+
+def test_baseline_pools_the_seeds_of_several_runs(tmp_path, capsys):
+    first = make_run(tmp_path / "first", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
+    second = make_run(tmp_path / "second", [0.95] * 3, david_epoch=[0.012, 0.010, 0.011])
+    baseline = tmp_path / "baseline.json"
+    assert main(["baseline", str(first), str(second), "--out", str(baseline)]) == 0
+    pooled = json.loads(baseline.read_text())
+    assert pooled["run_ids"] == ["first", "second"]
+    assert pooled["cases"]["moons"]["time_ratio"] == [0.1, 0.11, 0.09, 0.12, 0.1, 0.11]
+    slower = make_run(tmp_path / "slower", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
+    capsys.readouterr()
+    assert main(["compare", str(slower), "--baseline", str(baseline)]) == 1
+    out = capsys.readouterr().out
+    assert verdict_of(out, "David/Goliath time") == "REGRESSED" and "p=0.0134" in out
