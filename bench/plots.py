@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-FIGHTERS = ("david", "goliath")
-NAMES = {"david": "David", "goliath": "Goliath"}
+from .results import FIGHTERS, NAMES
+
 COLOURS = {"david": "#1f6fb4", "goliath": "#c8452c"}
 CLASS_COLOURS = plt.get_cmap("tab10").colors
 BINARY_COLOURS = ("#2166ac", "#b2182b")  # the two ends of RdBu_r, the probability shading

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .results import (
+    FIGHTERS,
     SCHEMA_VERSION,
     ResultsError,
     atomic_write_text,
@@ -65,12 +66,12 @@ def _time_ratio(result: dict[str, Any]) -> float | None:
     gate follows the code, not the neighbours (timeit takes the minimum for the same reason).
     """
     fighters = result["fighters"]
-    if any(fighters[name]["status"] != "ok" for name in ("david", "goliath")):
+    if any(fighters[name]["status"] != "ok" for name in FIGHTERS):
         return None
     if result["case"]["mode"] == "fair":
         david, goliath = (
             float(np.percentile(fighters[name]["history"]["epoch_seconds"], FAST_EPOCH_PERCENTILE))
-            for name in ("david", "goliath")
+            for name in FIGHTERS
         )
     else:
         david, goliath = fighters["david"]["train_seconds"], fighters["goliath"]["train_seconds"]
@@ -103,7 +104,7 @@ def summarize_run(run_dir: Path) -> dict[str, dict[str, Any]]:
             david["metrics"]["test_accuracy"] if david["metrics"] else None
         )
         entry["time_ratio"].append(_time_ratio(result))
-        for name in ("david", "goliath"):
+        for name in FIGHTERS:
             entry[f"{name}_train_seconds"].append(result["fighters"][name]["train_seconds"])
         parity = result["parity"]
         if parity and parity["max_loss_difference"] is not None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import jsonschema
 
+FIGHTERS = ("david", "goliath")
+NAMES = {"david": "David", "goliath": "Goliath"}
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("result_schema.json")
 RUN_FILE = "run.json"

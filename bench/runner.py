@@ -19,6 +19,7 @@ from .fair_start import make_fair_start
 from .metrics import decision_boundary, fighter_metrics, max_weight_difference
 from .progress import Progress
 from .results import (
+    FIGHTERS,
     RUN_FILE,
     SCHEMA_VERSION,
     ResultsError,
@@ -31,7 +32,7 @@ from .results import (
     write_case_result,
     write_json,
 )
-from .suite import FIGHTERS, Case, Suite, SuiteError
+from .suite import Case, Suite, SuiteError
 
 SUMMARY_FILE = "summary.csv"
 
@@ -78,6 +79,7 @@ def _train_fighter(
 ) -> tuple[dict[str, Any], Any]:
     """Build and train one fighter; failures and divergence become part of the record."""
     settings = case.fighters[name]
+    loss = case.loss_for(data.n_classes)
     record: dict[str, Any] = {
         "status": "failed",
         "reason": None,
@@ -95,7 +97,7 @@ def _train_fighter(
         built = time.perf_counter()
         model = _fighter_class(name)(
             case.layers(data.n_features, data.n_classes, name),
-            loss=case.loss_for(data.n_classes),
+            loss=loss,
             optimizer=dict(settings.optimizer),
             l2=case.l2,
             dtype=case.dtype,
@@ -104,9 +106,10 @@ def _train_fighter(
         if start is not None:
             model.set_weights(start.weights)
         record["build_seconds"] = time.perf_counter() - built
-        fit_options: dict[str, Any] = {"batches": start.batches} if start is not None else {}
-        if start is None:
-            fit_options["batch_size"] = settings.batch_size
+        # Fair: replay the shared batch order. Native: each fighter batches its own way.
+        fit_options: dict[str, Any] = (
+            {"batches": start.batches} if start else {"batch_size": settings.batch_size}
+        )
         history = model.fit(
             data.x_train,
             data.y_train,
@@ -120,9 +123,7 @@ def _train_fighter(
             epochs_run=len(history["epoch_seconds"]),
             train_seconds=float(sum(history["epoch_seconds"])),
         )
-        record["metrics"] = fighter_metrics(
-            model, data, history, case.loss_for(data.n_classes), case.target_accuracy
-        )
+        record["metrics"] = fighter_metrics(model, data, history, loss, case.target_accuracy)
         record["decision_boundary"] = decision_boundary(model, data)
         if history["diverged_at"] is not None:
             record.update(status="diverged", reason=f"diverged at epoch {history['diverged_at']}")

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from numpy_nn import Network, default_loss_for, make_optimizer
+from numpy_nn import DTYPES, Network, default_loss_for, make_optimizer
 
 from .datasets import resolve_params
+from .results import FIGHTERS
 
 SUITES_DIR = Path(__file__).with_name("suites")
-FIGHTERS = ("david", "goliath")
 MODES = ("fair", "native")
-DTYPES = ("float32", "float64")
 # Settings a fighter may override in native mode (each framework as its users run it).
 FIGHTER_KEYS = ("epochs", "batch_size", "optimizer", "init", "bias_init")
 CASE_KEYS = (

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-FIGHTERS = ("david", "goliath")
-NAMES = {"david": "David", "goliath": "Goliath"}
+from .results import FIGHTERS, NAMES
+
 ROUNDS = ("accuracy", "loss", "speed")
 CONFIDENCE = 0.95
 # Losses this close (relative to max(1, |loss|)) are identical: a draw, whatever the seeds say.

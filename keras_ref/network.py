@@ -184,12 +184,10 @@ class _EpochRecorder(keras.callbacks.Callback):
 
     def __init__(self, network: KerasNetwork, train, validation, callback):
         super().__init__()
-        self.network, self.train, self.validation, self.callback = (
-            network,
-            train,
-            validation,
-            callback,
-        )
+        self.network = network
+        self.train = train
+        self.validation = validation
+        self.callback = callback
         self.history = History()
         self._started = 0.0
 
