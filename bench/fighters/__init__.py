@@ -1,0 +1,1 @@
+"""The roster: one small adapter per fighter and the process settings each needs."""

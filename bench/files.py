@@ -1,0 +1,80 @@
+"""The one way the harness writes files: atomically (temp file, fsync, rename), and JSON safely.
+
+A reader (a resumed run, a report, CI) never sees half a file, whatever kills the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import HarnessError
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call `write(handle)` on a temp file beside `path`, then rename it into place."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:80]}-", suffix=".tmp")
+    except OSError as err:
+        raise HarnessError(f"{path}: cannot write here ({err.strerror or err})") from err
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files owner-only; results are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Atomically write bytes."""
+    return atomic_write(path, lambda handle: handle.write(data))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Atomically write UTF-8 text."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinities (a diverged loss) become null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if hasattr(value, "tolist"):  # NumPy scalars and arrays
+        return json_safe(value.tolist())
+    return value
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Atomically write data as indented JSON (NaN/inf as null)."""
+    return write_text(path, json.dumps(json_safe(data), indent=1, allow_nan=False) + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file; a HarnessError naming the file if it is missing or malformed."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise HarnessError(f"{path}: no such file") from err
+    except IsADirectoryError as err:
+        raise HarnessError(f"{path}: is a directory, not a JSON file") from err
+    except OSError as err:
+        raise HarnessError(f"{path}: cannot read ({err.strerror or err})") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise HarnessError(f"{path}: not valid JSON ({err})") from err
