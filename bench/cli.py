@@ -1,4 +1,4 @@
-"""`python -m bench`: run a suite, render a report, list what there is."""
+"""`python -m bench`: run a suite, render a report, hold a run against the baseline, list."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import defaults
 from .datasets import describe_datasets
-from .results import ResultsError
-from .suite import SUITES_DIR, SuiteError, load_suite
-
-RESULTS_DIR = Path("results")
+from .errors import HarnessError
+from .suite import SUITES_DIR, load_suite
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -19,7 +18,7 @@ def _run(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite, seeds=args.seeds)
     cases = select_cases(suite, args.cases)
-    run_dir = Path(args.out) if args.out else RESULTS_DIR / new_run_id(suite.name)
+    run_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / new_run_id(suite.name)
     jobs = sum(len(case.seeds) for case in cases)
     print(
         f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {jobs} fights -> {run_dir}"
@@ -44,9 +43,10 @@ def _run(args: argparse.Namespace) -> int:
         )
     )
     if args.history:
-        from .regress import append_history
+        from .history import append_history
+        from .results import load_run
 
-        print(f"history: {append_history(run_dir, Path(args.history))}")
+        print(f"history: {append_history(load_run(run_dir), Path(args.history))}")
     if not args.no_report:
         return _report(argparse.Namespace(run_dir=str(run_dir)))
     return 0
@@ -55,17 +55,18 @@ def _run(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import render_report
 
-    written = render_report(Path(args.run_dir))
-    for kind, path in written.items():
+    for kind, path in render_report(Path(args.run_dir)).items():
         print(f"{kind}: {path}")
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .regress import Thresholds, compare_runs, format_rows, load_baseline, summarize_run
+    from .regress import Thresholds, compare_runs, format_rows, load_baseline
+    from .results import load_run
+    from .tracking import summarize
 
     baseline = load_baseline(Path(args.baseline))
-    current = summarize_run(Path(args.run_dir))
+    current = summarize(load_run(Path(args.run_dir)))
     limits = Thresholds(
         accuracy_floor=args.accuracy_floor,
         speed_factor=args.speed_factor,
@@ -111,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder (default results/<run-id>); an existing one resumes")
     run.add_argument("--cases", help="comma-separated glob patterns of case names to run")
     run.add_argument("--seeds", type=int, help="use only the first N seeds of every case")
-    run.add_argument("--cache-dir", default="datasets", help="dataset cache folder [datasets]")
+    run.add_argument(
+        "--cache-dir", default=str(defaults.DATASET_CACHE), help="dataset cache [%(default)s]"
+    )
     run.add_argument("--no-report", action="store_true", help="do not render the report")
     run.add_argument("--history", help="append one row per case to this CSV (make bench does)")
     run.set_defaults(handler=_run)
@@ -120,23 +123,32 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=_report)
     compare = commands.add_parser("compare", help="hold a run against the baseline (1: regressed)")
     compare.add_argument("run_dir", help="a results/<run-id> folder")
-    compare.add_argument("--baseline", default="results/baseline.json", help="[%(default)s]")
+    compare.add_argument("--baseline", default=str(defaults.BASELINE_PATH), help="[%(default)s]")
     compare.add_argument(
-        "--accuracy-floor", type=float, default=0.01, help="smallest drop that counts [%(default)s]"
+        "--accuracy-floor",
+        type=float,
+        default=defaults.ACCURACY_FLOOR,
+        help="smallest accuracy drop that counts [%(default)s]",
     )
     compare.add_argument(
-        "--speed-factor", type=float, default=1.5, help="allowed time-ratio worsening [%(default)s]"
+        "--speed-factor",
+        type=float,
+        default=defaults.SPEED_FACTOR,
+        help="allowed fall of David's speed-up [%(default)s]",
     )
     compare.add_argument(
-        "--alpha", type=float, default=0.05, help="Mann-Whitney level on speed [%(default)s]"
+        "--alpha", type=float, default=defaults.ALPHA, help="Mann-Whitney level [%(default)s]"
     )
     compare.add_argument(
-        "--parity-tolerance", type=float, default=1e-9, help="fair float64 cases [%(default)s]"
+        "--parity-tolerance",
+        type=float,
+        default=defaults.PARITY_TOLERANCE,
+        help="fair float64 cases [%(default)s]",
     )
     compare.set_defaults(handler=_compare)
     baseline = commands.add_parser("baseline", help="write the baseline from one or more runs")
     baseline.add_argument("run_dirs", nargs="+", help="results/<run-id> folders (seeds pooled)")
-    baseline.add_argument("--out", default="results/baseline.json", help="[%(default)s]")
+    baseline.add_argument("--out", default=str(defaults.BASELINE_PATH), help="[%(default)s]")
     baseline.set_defaults(handler=_baseline)
     listing = commands.add_parser("list", help="list suites and datasets")
     listing.set_defaults(handler=_list)
@@ -148,6 +160,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (SuiteError, ResultsError) as err:
+    except HarnessError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

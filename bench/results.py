@@ -1,75 +1,54 @@
-"""Results on disk: one JSON per case x seed, written atomically, read back and validated.
+"""A run folder on disk: one JSON per fight, checked against the schema where it is read or written.
 
 A run folder holds `run.json` (the suite, the environment, start and end times), `cases/` with
-one `<case>--seed<k>.json` per finished case and seed, `summary.csv`, and the reports.
+one `<case>--seed<k>.json` per finished fight, `summary.csv`, and the reports.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
-import tempfile
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-FIGHTERS = ("david", "goliath")
-NAMES = {"david": "David", "goliath": "Goliath"}
+from .errors import HarnessError
+from .files import json_safe, read_json, write_json
+from .records import Fight
+
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("result_schema.json")
 RUN_FILE = "run.json"
 CASES_DIR = "cases"
 
 
-class ResultsError(ValueError):
+class ResultsError(HarnessError):
     """A results folder or file that cannot be used."""
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text to path via a temp file and rename, so no reader ever sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+@dataclass(frozen=True)
+class Run:
+    """A run folder read back: its metadata and its fights, in case-then-seed order."""
 
+    run_dir: Path
+    info: dict[str, Any]  # run.json: suite, environment, start and end times; {} when absent
+    fights: list[Fight]
 
-def json_safe(value: Any) -> Any:
-    """NaN and infinities (a diverged loss) become null: JSON has no such numbers."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
-    if hasattr(value, "tolist"):  # NumPy scalars and arrays
-        return json_safe(value.tolist())
-    return value
+    @property
+    def by_case(self) -> dict[str, list[Fight]]:
+        """The fights grouped by case, in run order."""
+        cases: dict[str, list[Fight]] = {}
+        for fight in self.fights:
+            cases.setdefault(fight.case_name, []).append(fight)
+        return cases
 
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomically write data as indented JSON (NaN/inf as null)."""
-    atomic_write_text(path, json.dumps(json_safe(data), indent=1, allow_nan=False) + "\n")
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON file; a clear ResultsError if it is missing or malformed."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ResultsError(f"{path}: no such file") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ResultsError(f"{path}: not valid JSON ({err})") from err
+    @property
+    def suite_name(self) -> str | None:
+        """The suite this run ran, as recorded."""
+        suite = self.info.get("suite")
+        return suite.get("name") if isinstance(suite, dict) else None
 
 
 @cache
@@ -96,39 +75,55 @@ def case_file(run_dir: Path, case_name: str, seed: int) -> Path:
     return Path(run_dir) / CASES_DIR / f"{case_name}--seed{seed}.json"
 
 
-def write_case_result(run_dir: Path, result: dict[str, Any]) -> Path:
-    """Validate and atomically write one case result; return its path."""
+def write_case_result(run_dir: Path, result: dict[str, Any]) -> Fight:
+    """Validate and atomically write one fight's result; return it typed."""
     result = json_safe(result)
     path = case_file(run_dir, result["case"]["name"], result["seed"])
     validate_case_result(result, path)
     write_json(path, result)
-    return path
+    return Fight.from_json(result)
 
 
-def load_case_results(run_dir: Path) -> list[dict[str, Any]]:
-    """Every case result of a run, validated, in case-then-seed order of the run file."""
+def read_case_result(path: Path) -> Fight:
+    """One fight's result file, validated and typed."""
+    result = _read(path)
+    validate_case_result(result, path)
+    return Fight.from_json(result)
+
+
+def load_fights(run_dir: Path) -> list[Fight]:
+    """Every fight of a run, validated, in case-then-seed order of the run file."""
     run_dir = Path(run_dir)
     folder = run_dir / CASES_DIR
     if not folder.is_dir():
         raise ResultsError(f"{run_dir}: not a run folder (no {CASES_DIR}/ inside)")
-    results = []
-    for path in sorted(folder.glob("*.json")):
-        result = read_json(path)
-        validate_case_result(result, path)
-        results.append(result)
-    order = {name: index for index, name in enumerate(load_run(run_dir).get("case_names", []))}
-    results.sort(
-        key=lambda r: (order.get(r["case"]["name"], len(order)), r["case"]["name"], r["seed"])
-    )
-    return results
+    fights = [read_case_result(path) for path in sorted(folder.glob("*.json"))]
+    order = {name: index for index, name in enumerate(load_run_info(run_dir).get("case_names", []))}
+    fights.sort(key=lambda f: (order.get(f.case_name, len(order)), f.case_name, f.seed))
+    return fights
 
 
-def load_run(run_dir: Path) -> dict[str, Any]:
+def load_run_info(run_dir: Path) -> dict[str, Any]:
     """The run's metadata (suite, environment, times); {} when run.json is absent."""
     path = Path(run_dir) / RUN_FILE
     if not path.exists():
         return {}
-    run = read_json(path)
+    run = _read(path)
     if not isinstance(run, dict):
         raise ResultsError(f"{path}: expected a JSON object")
     return run
+
+
+def load_run(run_dir: Path) -> Run:
+    """A whole run folder, read and checked."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ResultsError(f"{run_dir}: no such run folder")
+    return Run(run_dir=run_dir, info=load_run_info(run_dir), fights=load_fights(run_dir))
+
+
+def _read(path: Path) -> Any:
+    try:
+        return read_json(path)
+    except HarnessError as err:
+        raise ResultsError(str(err)) from err

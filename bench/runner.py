@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import time
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,30 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .datasets import Dataset, load_dataset
 from .environment import describe_environment
 from .fair_start import make_fair_start
+from .files import write_json
 from .metrics import decision_boundary, fighter_metrics, max_weight_difference
 from .progress import Progress
+from .records import FIGHTERS, Fight, display_name
 from .results import (
-    FIGHTERS,
     RUN_FILE,
     SCHEMA_VERSION,
     ResultsError,
-    atomic_write_text,
     case_file,
-    load_case_results,
-    load_run,
-    read_json,
-    validate_case_result,
+    load_run_info,
+    read_case_result,
     write_case_result,
-    write_json,
 )
 from .suite import Case, Suite, SuiteError
-
-SUMMARY_FILE = "summary.csv"
+from .summary import Summary
 
 
 @dataclass
@@ -85,7 +79,6 @@ def _train_fighter(
         "reason": None,
         "traceback": None,
         "train_seconds": None,
-        "build_seconds": None,
         "epochs_run": 0,
         "history": None,
         "metrics": None,
@@ -94,7 +87,6 @@ def _train_fighter(
     progress.start(index, case.name, seed, name, settings.epochs)
     model = None
     try:
-        built = time.perf_counter()
         model = _fighter_class(name)(
             case.layers(data.n_features, data.n_classes, name),
             loss=loss,
@@ -105,7 +97,6 @@ def _train_fighter(
         )
         if start is not None:
             model.set_weights(start.weights)
-        record["build_seconds"] = time.perf_counter() - built
         # Fair: replay the shared batch order. Native: each fighter batches its own way.
         fit_options: dict[str, Any] = (
             {"batches": start.batches} if start else {"batch_size": settings.batch_size}
@@ -190,63 +181,27 @@ def run_case(
     }
 
 
-def _finished(run_dir: Path, case: Case, seed: int) -> bool:
-    """Whether a valid result for this case and seed is already on disk (resume)."""
+def _finished(run_dir: Path, case: Case, seed: int) -> Fight | None:
+    """The valid result for this case and seed already on disk (resume), or None."""
     path = case_file(run_dir, case.name, seed)
     if not path.exists():
-        return False
+        return None
     try:
-        validate_case_result(read_json(path), path)
+        return read_case_result(path)
     except ResultsError:
-        return False  # half-written or stale: run it again
-    return True
+        return None  # half-written or stale: run it again
 
 
-def _describe(result: dict[str, Any]) -> str:
+def _describe(fight: Fight) -> str:
     parts = []
-    for name in FIGHTERS:
-        record = result["fighters"][name]
-        if record["status"] == "failed":
-            parts.append(f"{name.title()} FAILED ({record['reason']})")
+    for name, record in fight.fighters.items():
+        if record.status == "failed":
+            parts.append(f"{display_name(name)} FAILED ({record.reason})")
             continue
-        accuracy = record["metrics"]["test_accuracy"]
-        note = f", {record['reason']}" if record["reason"] else ""
-        parts.append(f"{name.title()} {accuracy:.3f} in {record['train_seconds']:.2f} s{note}")
+        accuracy = record.metrics.test_accuracy
+        note = f", {record.reason}" if record.reason else ""
+        parts.append(f"{display_name(name)} {accuracy:.3f} in {record.train_seconds:.2f} s{note}")
     return " · ".join(parts)
-
-
-def write_summary(run_dir: Path) -> Path:
-    """One row per case x seed x fighter, as CSV (pandas), from the results on disk."""
-    rows = []
-    for result in load_case_results(run_dir):
-        parity = result["parity"] or {}
-        for name in FIGHTERS:
-            record = result["fighters"][name]
-            metrics = record["metrics"] or {}
-            epoch_seconds = (record["history"] or {}).get("epoch_seconds") or []
-            rows.append(
-                {
-                    "case": result["case"]["name"],
-                    "seed": result["seed"],
-                    "fighter": name,
-                    "mode": result["case"]["mode"],
-                    "dtype": result["case"]["dtype"],
-                    "status": record["status"],
-                    "reason": record["reason"],
-                    "test_accuracy": metrics.get("test_accuracy"),
-                    "train_accuracy": metrics.get("train_accuracy"),
-                    "test_loss": metrics.get("test_loss"),
-                    "train_seconds": record["train_seconds"],
-                    "median_epoch_ms": np.median(epoch_seconds) * 1e3 if epoch_seconds else None,
-                    "samples_per_second": metrics.get("samples_per_second"),
-                    "epochs_to_target": metrics.get("epochs_to_target"),
-                    "parity_max_loss_difference": parity.get("max_loss_difference"),
-                    "dataset_fingerprint": result["dataset"]["fingerprint"],
-                }
-            )
-    path = Path(run_dir) / SUMMARY_FILE
-    atomic_write_text(path, pd.DataFrame(rows).to_csv(index=False))
-    return path
 
 
 def run_suite(
@@ -258,7 +213,7 @@ def run_suite(
 ) -> RunOutcome:
     """Run every case x seed into run_dir, skipping those already finished there (resume)."""
     run_dir = Path(run_dir)
-    previous = load_run(run_dir)
+    previous = load_run_info(run_dir)
     if previous and previous.get("suite", {}).get("name") != suite.name:
         raise ResultsError(
             f"{run_dir} holds a run of suite {previous.get('suite', {}).get('name')!r}, "
@@ -277,19 +232,23 @@ def run_suite(
     write_json(run_dir / RUN_FILE, run_info)
     jobs = [(case, seed) for case in cases for seed in case.seeds]
     progress.total = len(jobs)
+    summary = Summary(run_dir)
     finished = resumed = failures = 0
     for index, (case, seed) in enumerate(jobs, start=1):
-        if _finished(run_dir, case, seed):
+        done = _finished(run_dir, case, seed)
+        if done is not None:
+            summary.add(done)
             resumed += 1
             progress.line(f"[{index}/{len(jobs)}] {case.name} seed {seed}: already done (resumed)")
             continue
-        result = run_case(case, seed, run_id, progress, index, cache_dir)
-        write_case_result(run_dir, result)
-        write_summary(run_dir)
+        fight = write_case_result(run_dir, run_case(case, seed, run_id, progress, index, cache_dir))
+        summary.add(fight)
+        summary.write()
         finished += 1
-        failures += sum(r["status"] == "failed" for r in result["fighters"].values())
-        progress.line(f"[{index}/{len(jobs)}] {case.name} seed {seed}: {_describe(result)}")
+        failures += sum(record.status == "failed" for record in fight.fighters.values())
+        progress.line(f"[{index}/{len(jobs)}] {case.name} seed {seed}: {_describe(fight)}")
     progress.close()
+    summary.write()
     run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_json(run_dir / RUN_FILE, run_info)
     return RunOutcome(run_dir, finished, resumed, failures)

@@ -11,7 +11,8 @@ from typing import Any
 from numpy_nn import DTYPES, Network, default_loss_for, make_optimizer
 
 from .datasets import resolve_params
-from .results import FIGHTERS
+from .errors import HarnessError
+from .records import FIGHTERS
 
 SUITES_DIR = Path(__file__).with_name("suites")
 MODES = ("fair", "native")
@@ -59,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-class SuiteError(ValueError):
+class SuiteError(HarnessError):
     """A suite file with a mistake; the message names the file, the case and the field."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.records import Fight
 from bench.results import validate_case_result
 
 N_TRAIN = 900
@@ -79,6 +80,11 @@ def case_result(
         result["case"]["dtype"] = dtype
     validate_case_result(result, f"result_factory({case!r}, seed {seed})")
     return result
+
+
+def fight(*args: Any, **kwargs: Any) -> Fight:
+    """The same, typed, as every consumer reads it."""
+    return Fight.from_json(case_result(*args, **kwargs))
 
 
 def _case(

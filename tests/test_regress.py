@@ -6,9 +6,10 @@ import textwrap
 import pytest
 
 from bench.cli import main
+from bench.files import write_json
+from bench.history import append_history, read_history
 from bench.progress import Progress
-from bench.regress import append_history, read_history
-from bench.results import write_case_result, write_json
+from bench.results import load_run, write_case_result
 from bench.runner import run_suite
 from bench.suite import load_suite
 from result_factory import case_result, fighter
@@ -76,7 +77,7 @@ def test_speed_ratio_twice_as_bad_in_every_seed_regresses(tmp_path, capsys):
     base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
     now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
     code, out = compare(tmp_path, base, now, capsys)
-    assert code == 1 and verdict_of(out, "David/Goliath time") == "REGRESSED"
+    assert code == 1 and verdict_of(out, "David speed-up") == "REGRESSED"
     assert "x2.00" in out and "Mann-Whitney p=0.05" in out
 
 
@@ -84,7 +85,7 @@ def test_noisy_speed_ratio_within_the_factor_is_ok(tmp_path, capsys):
     base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
     now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.009, 0.014, 0.012])
     code, out = compare(tmp_path, base, now, capsys)
-    assert code == 0 and verdict_of(out, "David/Goliath time") == "ok"
+    assert code == 0 and verdict_of(out, "David speed-up") == "ok"
 
 
 def test_speed_factor_is_configurable(tmp_path, capsys):
@@ -92,7 +93,7 @@ def test_speed_factor_is_configurable(tmp_path, capsys):
     now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.013, 0.014, 0.0125])
     assert compare(tmp_path, base, now, capsys)[0] == 0  # x1.3 is within the default 1.5
     code, out = compare(tmp_path, base, now, capsys, "--speed-factor", "1.2")
-    assert code == 1 and verdict_of(out, "David/Goliath time") == "REGRESSED"
+    assert code == 1 and verdict_of(out, "David speed-up") == "REGRESSED"
 
 
 def test_parity_break_regresses(tmp_path, capsys):
@@ -115,7 +116,7 @@ def test_missing_case_regresses(tmp_path, capsys):
         ("garbage-baseline", "baseline.json: not valid JSON"),
         ("foreign-baseline", "baseline.json: not a baseline file"),
         ("old-schema", "schema_version 0 is not supported"),
-        ("missing-run", "not a run folder (no cases/ inside)"),
+        ("missing-run", "nowhere: no such run folder"),
         ("bad-result", "seed0.json: case/fighters: 'david' is a required property"),
     ],
 )
@@ -128,7 +129,7 @@ def test_unusable_input_exits_2_with_a_clear_message(tmp_path, capsys, setup, me
     elif setup == "foreign-baseline":
         write_json(baseline, {"hello": 1})
     elif setup == "old-schema":
-        text = baseline.read_text().replace('"schema_version": 1', '"schema_version": 0')
+        text = baseline.read_text().replace('"schema_version": 2', '"schema_version": 0')
         baseline.write_text(text)
     elif setup == "missing-run":
         run = tmp_path / "nowhere"
@@ -143,12 +144,24 @@ def test_unusable_input_exits_2_with_a_clear_message(tmp_path, capsys, setup, me
 
 def test_history_gets_one_row_per_case_per_run(tmp_path):
     history = tmp_path / "history.csv"
-    append_history(make_run(tmp_path / "a", [0.95, 0.97]), history)
-    append_history(make_run(tmp_path / "b", [0.90, 0.92]), history)
+    append_history(load_run(make_run(tmp_path / "a", [0.95, 0.97])), history)
+    append_history(load_run(make_run(tmp_path / "b", [0.90, 0.92])), history)
     table = read_history(history)
     assert list(table["case"]) == ["moons", "moons"]
+    assert list(table["opponent"]) == ["goliath", "goliath"]
     assert list(table["david_test_accuracy"].round(3)) == [0.96, 0.91]
-    assert list(table["time_ratio"].round(3)) == [0.1, 0.1]
+    assert list(table["david_speedup"].round(3)) == [10.0, 10.0]  # 0.1 s epochs over 0.01 s
+
+
+def test_history_written_before_the_speedup_is_read_as_speedups(tmp_path):
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "date,commit,run_id,suite,case,seeds,david_test_accuracy,time_ratio,"
+        "parity_max_loss_difference\n2026-11-20,aaaaaaa1,run-a,quick,moons,3,0.95,0.08,1e-16\n"
+    )
+    table = read_history(history)
+    assert table.loc[0, "david_speedup"] == pytest.approx(12.5)  # 1 / 0.08
+    assert table.loc[0, "opponent"] == "goliath"
 
 
 BROKEN_SUITE = """
@@ -200,9 +213,20 @@ def test_baseline_pools_the_seeds_of_several_runs(tmp_path, capsys):
     assert main(["baseline", str(first), str(second), "--out", str(baseline)]) == 0
     pooled = json.loads(baseline.read_text())
     assert pooled["run_ids"] == ["first", "second"]
-    assert pooled["cases"]["moons"]["time_ratio"] == [0.1, 0.11, 0.09, 0.12, 0.1, 0.11]
+    # 0.1 s Goliath epochs over David's 0.010, 0.011, 0.009, then 0.012, 0.010, 0.011 s
+    assert pooled["cases"]["moons"]["speedup"] == [10.0, 9.091, 11.11, 8.333, 10.0, 9.091]
     slower = make_run(tmp_path / "slower", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
     capsys.readouterr()
     assert main(["compare", str(slower), "--baseline", str(baseline)]) == 1
     out = capsys.readouterr().out
-    assert verdict_of(out, "David/Goliath time") == "REGRESSED" and "p=0.0134" in out
+    assert verdict_of(out, "David speed-up") == "REGRESSED" and "p=0.0134" in out
+
+
+def test_accuracy_and_speed_improvements_are_reported(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.85, 0.86, 0.84], david_epoch=[0.020, 0.021, 0.019])
+    now = make_run(tmp_path / "now", [0.95, 0.96, 0.95], david_epoch=[0.010, 0.011, 0.009])
+    code, out = compare(tmp_path, base, now, capsys)
+    assert code == 0
+    assert verdict_of(out, "David test accuracy") == "improved"
+    assert verdict_of(out, "David speed-up") == "improved"
+    assert "x0.50" in out and "0 regressed" in out

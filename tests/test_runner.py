@@ -5,11 +5,12 @@ import re
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from bench.cli import main
 from bench.progress import Progress
-from bench.results import load_case_results, load_run, validate_case_result
+from bench.results import load_fights, load_run_info, validate_case_result
 from bench.runner import run_suite, select_cases
 from bench.suite import SuiteError, load_suite
 
@@ -73,17 +74,35 @@ def tiny_run(tmp_path_factory):
 def test_every_fight_is_recorded_and_valid(tiny_run):
     run_dir, outcome = tiny_run
     assert outcome.finished == 5 and outcome.resumed == 0
-    results = load_case_results(run_dir)  # validates each against the schema
-    assert [(r["case"]["name"], r["seed"]) for r in results] == [
+    fights = load_fights(run_dir)  # validates each against the schema
+    assert [(f.case_name, f.seed) for f in fights] == [
         ("moons", 0),
         ("moons", 1),
         ("iris-native", 0),
         ("iris-native", 1),
         ("exploding", 0),
     ]
-    run = load_run(run_dir)
+    run = load_run_info(run_dir)
     assert run["finished"] and run["environment"]["cores"] >= 1 and run["suite"]["name"] == "tiny"
-    assert (run_dir / "summary.csv").read_text().count("\n") == 11  # header + 5 fights x 2
+
+
+def test_summary_holds_every_fighters_numbers(tiny_run):
+    run_dir, _ = tiny_run
+    summary = pd.read_csv(run_dir / "summary.csv")
+    assert len(summary) == 10  # 5 fights x 2 fighters
+    for _, row in summary.iterrows():
+        result = json.loads((run_dir / "cases" / f"{row.case}--seed{row.seed}.json").read_text())
+        record = result["fighters"][row.fighter]
+        assert row.status == record["status"]
+        epochs = record["history"]["epoch_seconds"]
+        assert row.median_epoch_ms == pytest.approx(np.median(epochs) * 1e3)
+        if record["metrics"] is not None:
+            assert row.test_accuracy == record["metrics"]["test_accuracy"]
+    moons = summary[(summary.case == "moons") & (summary.seed == 0)].set_index("fighter")
+    assert np.isnan(moons.loc["david", "david_speedup"])
+    assert moons.loc["goliath", "david_speedup"] == pytest.approx(
+        moons.loc["goliath", "median_epoch_ms"] / moons.loc["david", "median_epoch_ms"]
+    )
 
 
 def test_fair_fight_is_fair_and_in_parity(tiny_run):
@@ -133,12 +152,12 @@ def test_a_failing_fighter_is_recorded_and_the_run_goes_on(tmp_path, monkeypatch
     cases = select_cases(suite, "moons,iris*")
     outcome = run_suite(suite, tmp_path / "run", cases, Progress(0), cache_dir=tmp_path / "c")
     assert outcome.finished == 2 and outcome.fighter_failures == 2
-    for result in load_case_results(tmp_path / "run"):
-        goliath = result["fighters"]["goliath"]
-        assert goliath["status"] == "failed"
-        assert goliath["reason"] == "RuntimeError: out of memory (simulated)"
-        assert "broken_fit" in goliath["traceback"]
-        assert result["fighters"]["david"]["status"] == "ok"
+    for fight in load_fights(tmp_path / "run"):
+        goliath = fight.fighters["goliath"]
+        assert goliath.status == "failed"
+        assert goliath.reason == "RuntimeError: out of memory (simulated)"
+        assert "broken_fit" in goliath.traceback
+        assert fight.fighters["david"].status == "ok"
 
 
 def test_an_interrupted_run_resumes(tmp_path):

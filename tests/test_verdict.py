@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from bench.results import ResultsError
 from bench.verdict import (
     ACCURACY_TEST,
     FORFEIT_TEST,
@@ -11,17 +10,24 @@ from bench.verdict import (
     NO_CONTEST_TEST,
     ONE_SEED_TEST,
     SPEED_TESTS,
-    judge_case,
-    overall_sentence,
+    judge,
     scoreboard,
 )
-from result_factory import case_result, fighter
+from result_factory import fight, fighter
 
 
-def judge(seeds=3, mode="fair", **fighters_by_seed):
+def wilson(k, n, z=1.959963984540054):
+    """The Wilson score interval written out by hand (the formula, not the code under test)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def judge_seeds(seeds=3, mode="fair", **fighters_by_seed):
     """Judge a case whose fighters are given per seed as functions seed -> fighter(...)."""
-    results = [
-        case_result(
+    fights = [
+        fight(
             "moons",
             seed,
             mode,
@@ -30,20 +36,15 @@ def judge(seeds=3, mode="fair", **fighters_by_seed):
         )
         for seed in range(seeds)
     ]
-    return judge_case(results)
+    return judge(fights, "goliath")
 
 
 def rounds_of(verdict):
     return {r.name: r for r in verdict.rounds}
 
 
-def test_factory_is_checked_against_the_schema():
-    with pytest.raises(ResultsError, match="status"):
-        case_result(david=fighter(status="exploded"))
-
-
 def test_clear_accuracy_win_pooled_over_seeds():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(test_correct=330, n_test=333, test_loss=0.05),
         goliath=lambda s: fighter(test_correct=300, n_test=333, test_loss=0.05),
     )
@@ -51,13 +52,19 @@ def test_clear_accuracy_win_pooled_over_seeds():
     assert accuracy.winner == "david"
     assert accuracy.test == ACCURACY_TEST
     assert accuracy.david_value == pytest.approx(990 / 999)
-    assert accuracy.david_interval[0] > accuracy.goliath_interval[1]
-    assert "David wins on accuracy, 0.991" in verdict.sentence
+    assert accuracy.david_interval == pytest.approx(wilson(990, 999))
+    assert accuracy.opponent_interval == pytest.approx(wilson(900, 999))
+    low, high = wilson(990, 999)
+    other_low, other_high = wilson(900, 999)
+    assert (
+        f"David wins on accuracy, 0.991 [{low:.3f}-{high:.3f}] vs 0.901 "
+        f"[{other_low:.3f}-{other_high:.3f}]" in verdict.sentence
+    )
     assert "Wilson 95% intervals do not overlap" in accuracy.sentence
 
 
 def test_overlapping_accuracy_is_a_draw():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(test_correct=97),
         goliath=lambda s: fighter(test_correct=98),
     )
@@ -67,7 +74,7 @@ def test_overlapping_accuracy_is_a_draw():
 
 
 def test_clear_loss_win_by_paired_t_interval():
-    verdict = judge(
+    verdict = judge_seeds(
         seeds=5,
         david=lambda s: fighter(test_loss=0.30 + 0.01 * s),
         goliath=lambda s: fighter(test_loss=0.20 + 0.012 * s),
@@ -80,7 +87,7 @@ def test_clear_loss_win_by_paired_t_interval():
 
 
 def test_loss_differences_of_both_signs_are_a_draw():
-    verdict = judge(
+    verdict = judge_seeds(
         seeds=4,
         david=lambda s: fighter(test_loss=0.2 + (0.05 if s % 2 else -0.05)),
         goliath=lambda s: fighter(test_loss=0.2),
@@ -92,7 +99,7 @@ def test_loss_differences_of_both_signs_are_a_draw():
 
 
 def test_parity_identical_losses_are_a_draw():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(test_loss=0.123456789),
         goliath=lambda s: fighter(test_loss=0.123456789 + 1e-12),
     )
@@ -110,8 +117,8 @@ def test_parity_identical_losses_are_a_draw():
 )
 def test_float32_rounding_is_parity_but_not_in_float64(dtype, winner, sentence):
     # Measured on the quick suite's float32 moons: the same maths, final losses ~1e-5 apart.
-    results = [
-        case_result(
+    fights = [
+        fight(
             seed=seed,
             dtype=dtype,
             david=fighter(test_loss=0.1235 + 7e-6 + 1e-7 * seed),
@@ -119,13 +126,13 @@ def test_float32_rounding_is_parity_but_not_in_float64(dtype, winner, sentence):
         )
         for seed in range(3)
     ]
-    loss = rounds_of(judge_case(results))["loss"]
+    loss = rounds_of(judge(fights, "goliath"))["loss"]
     assert loss.winner == winner
     assert loss.sentence.startswith(sentence)
 
 
 def test_one_seed_has_no_loss_interval():
-    verdict = judge(
+    verdict = judge_seeds(
         seeds=1,
         david=lambda s: fighter(test_loss=0.5),
         goliath=lambda s: fighter(test_loss=0.1),
@@ -136,7 +143,7 @@ def test_one_seed_has_no_loss_interval():
 
 def test_twice_as_fast_with_tight_epoch_times_wins_on_speed():
     rng = np.random.default_rng(7)
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(epoch_seconds=0.010 * (1 + 0.02 * rng.standard_normal(50))),
         goliath=lambda s: fighter(epoch_seconds=0.020 * (1 + 0.02 * rng.standard_normal(50))),
     )
@@ -150,7 +157,7 @@ def test_twice_as_fast_with_tight_epoch_times_wins_on_speed():
 
 
 def test_goliath_faster_reads_as_goliath_n_times_faster():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(epoch_seconds=[0.031, 0.030, 0.029, 0.030]),
         goliath=lambda s: fighter(epoch_seconds=[0.010, 0.0101, 0.0099, 0.010]),
     )
@@ -161,7 +168,7 @@ def test_goliath_faster_reads_as_goliath_n_times_faster():
 
 def test_noisy_overlapping_times_are_a_draw():
     rng = np.random.default_rng(3)
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
         goliath=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
     )
@@ -173,7 +180,7 @@ def test_noisy_overlapping_times_are_a_draw():
 
 def test_native_mode_compares_training_times_not_epoch_times():
     # David's epochs are slower, but he needs far fewer of them: training time decides.
-    verdict = judge(
+    verdict = judge_seeds(
         mode="native",
         david=lambda s: fighter(epoch_seconds=[0.1] * 5, train_seconds=0.5 + 0.01 * s),
         goliath=lambda s: fighter(epoch_seconds=[0.02] * 100, train_seconds=2.0 + 0.05 * s),
@@ -188,7 +195,7 @@ def test_native_mode_compares_training_times_not_epoch_times():
 
 
 def test_forfeit_when_one_fighter_diverged_in_every_seed():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(status="diverged", diverged_at=37, epoch_seconds=[0.01] * 50),
         goliath=lambda s: fighter(),
     )
@@ -198,7 +205,7 @@ def test_forfeit_when_one_fighter_diverged_in_every_seed():
 
 
 def test_no_contest_when_neither_fighter_finished():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(status="diverged", diverged_at=3),
         goliath=lambda s: fighter(status="failed", reason="failed: MemoryError"),
     )
@@ -209,7 +216,7 @@ def test_no_contest_when_neither_fighter_finished():
 
 
 def test_seeds_where_a_fighter_failed_are_left_out_and_counted():
-    verdict = judge(
+    verdict = judge_seeds(
         david=lambda s: fighter(status="failed" if s == 1 else "ok"),
         goliath=lambda s: fighter(),
     )
@@ -218,26 +225,26 @@ def test_seeds_where_a_fighter_failed_are_left_out_and_counted():
     assert "seed 1: David failed" in verdict.sentence
 
 
-def test_judge_case_takes_one_case():
+def test_judge_takes_one_case():
     with pytest.raises(ValueError, match="one case"):
-        judge_case([case_result("a"), case_result("b")])
+        judge([fight("a"), fight("b")], "goliath")
 
 
 def test_scoreboard_counts_rounds():
-    win = judge(
+    win = judge_seeds(
         david=lambda s: fighter(test_correct=99, epoch_seconds=[0.01] * 9),
         goliath=lambda s: fighter(test_correct=60, epoch_seconds=[0.05] * 9),
     )
-    forfeit = judge(david=lambda s: fighter(status="failed"), goliath=lambda s: fighter())
-    board = scoreboard([win, forfeit])
-    assert board == {"david": 2, "goliath": 3, "draw": 1}
-    assert overall_sentence(board) == "Goliath takes the card, 3 rounds to 2 (1 round drawn)."
+    forfeit = judge_seeds(david=lambda s: fighter(status="failed"), goliath=lambda s: fighter())
+    board = scoreboard([win, forfeit], "goliath")
+    assert (board.david, board.opponent_wins, board.draws) == (2, 3, 1)
+    assert board.sentence() == "Goliath takes the card, 3 rounds to 2 (1 round drawn)."
 
 
 def test_three_same_signed_but_noisy_loss_differences_are_a_draw():
     """A bootstrap over 3 seeds would call this a win (every resample mean is > 0); t does not."""
     gaps = [0.01, 0.05, 0.002]
-    verdict = judge(
+    verdict = judge_seeds(
         seeds=3,
         david=lambda s: fighter(test_loss=0.3 + gaps[s]),
         goliath=lambda s: fighter(test_loss=0.3),

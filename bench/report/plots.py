@@ -13,11 +13,12 @@ matplotlib.use("Agg")  # headless: reports render on CI machines without a displ
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.colors import ListedColormap
 
-from .results import FIGHTERS, NAMES
+from ..records import DAVID, Fight, display_name
 
-COLOURS = {"david": "#1f6fb4", "goliath": "#c8452c"}
+FIGHTER_COLOURS = ("#1f6fb4", "#c8452c", "#2a9d4b", "#8c4fb0", "#d98a1c", "#5f6b73")
 CLASS_COLOURS = plt.get_cmap("tab10").colors
 BINARY_COLOURS = ("#2166ac", "#b2182b")  # the two ends of RdBu_r, the probability shading
 DPI = 100
@@ -26,28 +27,33 @@ LOG_SCALE_RANGE = 30.0  # max/min loss ratio above which a linear axis flattens 
 MAX_ANNOTATED_CLASSES = 12  # beyond this the counts no longer fit in their cells
 
 
-def loss_curves(results: Sequence[dict[str, Any]]) -> bytes:
-    """Training (solid) and validation (dashed) loss per epoch of both fighters, mean over seeds."""
+def _colours(fighters: Sequence[str]) -> dict[str, str]:
+    return {name: FIGHTER_COLOURS[i % len(FIGHTER_COLOURS)] for i, name in enumerate(fighters)}
+
+
+def loss_curves(fights: Sequence[Fight]) -> bytes:
+    """Training (solid) and validation (dashed) loss per epoch of every fighter, mean over seeds."""
+    fighters = list(fights[0].fighters)
+    colours = _colours(fighters)
     with _figure(1, 1) as (fig, ax):
         plotted = []
-        for fighter in FIGHTERS:
-            histories = [r["fighters"][fighter].get("history") for r in results]
-            histories = [h for h in histories if h]
+        for name in fighters:
+            histories = [f.fighters[name].history for f in fights if f.fighters[name].history]
             for key, style, label in (("loss", "-", "train"), ("val_loss", "--", "validation")):
-                mean = _mean_curve([h.get(key) or [] for h in histories])
+                mean = _mean_curve([getattr(h, key) for h in histories])
                 if not np.isfinite(mean).any():
                     continue
-                # Under parity the curves coincide: David thick and pale below, Goliath thin on
-                # top, so both stay visible.
-                wide = fighter == "david"
+                # Under parity the curves coincide: David thick and pale below, the others thin
+                # on top, so every curve stays visible.
+                wide = name == DAVID
                 ax.plot(
                     np.arange(1, mean.size + 1),
                     mean,
                     style,
-                    color=COLOURS[fighter],
+                    color=colours[name],
                     linewidth=3.0 if wide else 1.3,
                     alpha=0.55 if wide else 1.0,
-                    label=f"{NAMES[fighter]} {label}",
+                    label=f"{display_name(name)} {label}",
                 )
                 plotted.append(mean[np.isfinite(mean)])
         if plotted:
@@ -59,100 +65,107 @@ def loss_curves(results: Sequence[dict[str, Any]]) -> bytes:
             _note(ax, "no loss history recorded")
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
-        ax.set_title(f"Loss per epoch (mean over {_seeds(len(results))})", fontsize=10)
+        ax.set_title(f"Loss per epoch (mean over {_seeds(len(fights))})", fontsize=10)
         ax.grid(alpha=0.3)
         return _png(fig)
 
 
-def decision_boundaries(result: dict[str, Any]) -> bytes | None:
-    """David's (left) and Goliath's (right) decision regions and test points; None if not 2-D."""
-    points = result.get("test_points")
-    boundaries = {f: result["fighters"][f].get("decision_boundary") for f in FIGHTERS}
+def decision_boundaries(fight: Fight) -> bytes | None:
+    """Each fighter's decision regions and the test points, side by side; None if not 2-D."""
+    points = fight.test_points
+    boundaries = {name: record.decision_boundary for name, record in fight.fighters.items()}
     if not points or not any(boundaries.values()):
         return None
     x = np.asarray(points["x"], dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != 2:
         return None
     labels = np.asarray(points["y"], dtype=int)
-    n_classes = int(result["dataset"]["n_classes"])
+    n_classes = int(fight.dataset["n_classes"])
     kind = next(b["kind"] for b in boundaries.values() if b)
     palette = np.array(BINARY_COLOURS if kind == "probability" else CLASS_COLOURS)
     colours = palette[labels % len(palette)]
-    with _figure(1, 2, sharex=True, sharey=True) as (fig, axes):
-        for ax, fighter in zip(axes, FIGHTERS, strict=True):
-            entry = result["fighters"][fighter]
-            boundary = boundaries[fighter]
+    with _figure(1, len(boundaries), sharex=True, sharey=True, squeeze=False) as (fig, axes):
+        for ax, (name, record) in zip(axes[0], fight.fighters.items(), strict=True):
+            boundary = boundaries[name]
             if boundary is None:
-                why = entry.get("reason") or entry.get("status", "missing")
-                _note(ax, f"no boundary:\n{why}")
+                _note(ax, f"no boundary:\n{record.reason or record.status}")
             else:
                 _shade(ax, boundary, n_classes)
             ax.scatter(x[:, 0], x[:, 1], c=colours, s=14, edgecolors="black", linewidths=0.4)
-            accuracy = (entry.get("metrics") or {}).get("test_accuracy")
-            title = NAMES[fighter]
-            if entry.get("status") != "ok":
-                title += f" ({entry.get('status', 'missing')})"
-            elif accuracy is not None:
-                title += f": test accuracy {accuracy:.3f}"
+            title = display_name(name)
+            if record.status != "ok":
+                title += f" ({record.status})"
+            elif record.metrics is not None:
+                title += f": test accuracy {record.metrics.test_accuracy:.3f}"
             ax.set_title(title, fontsize=10)
             ax.set_aspect("equal", adjustable="box")
         shading = "shading P(class 1), line at 0.5" if kind == "probability" else "predicted class"
-        fig.suptitle(f"Decision boundaries, seed {result['seed']} ({shading})", fontsize=10)
+        fig.suptitle(f"Decision boundaries, seed {fight.seed} ({shading})", fontsize=10)
         return _png(fig)
 
 
-def confusion_matrices(results: Sequence[dict[str, Any]]) -> bytes | None:
-    """Both fighters' confusion matrices summed over seeds (multiclass only), counts annotated."""
-    dataset = results[0]["dataset"]
-    n_classes = int(dataset["n_classes"])
+def confusion_matrices(fights: Sequence[Fight]) -> bytes | None:
+    """Every fighter's confusion matrix summed over seeds (multiclass only), counts annotated."""
+    n_classes = int(fights[0].dataset["n_classes"])
     if n_classes <= 2:
         return None
-    sums = {f: np.zeros((n_classes, n_classes), dtype=np.int64) for f in FIGHTERS}
-    seeds = dict.fromkeys(FIGHTERS, 0)
-    for result in results:
-        for fighter in FIGHTERS:
-            entry = result["fighters"][fighter]
-            # A diverged fighter still has metrics (of NaN weights): leave them out, as the
-            # verdict does.
-            metrics = (entry.get("metrics") or {}) if entry.get("status") == "ok" else {}
-            matrix = np.asarray(metrics.get("confusion_matrix") or [], dtype=np.int64)
+    fighters = list(fights[0].fighters)
+    sums = {name: np.zeros((n_classes, n_classes), dtype=np.int64) for name in fighters}
+    seeds = dict.fromkeys(fighters, 0)
+    for fight in fights:
+        for name in fighters:
+            record = fight.fighters[name]
+            # A diverged fighter's metrics come from NaN weights: left out, as the verdict does.
+            if not record.ok:
+                continue
+            matrix = np.asarray(record.metrics.confusion_matrix, dtype=np.int64)
             if matrix.shape == (n_classes, n_classes):
-                sums[fighter] += matrix
-                seeds[fighter] += 1
+                sums[name] += matrix
+                seeds[name] += 1
     if not any(seeds.values()):
         return None
-    names = list(dataset.get("class_names") or [])
-    if len(names) != n_classes:
-        names = [str(k) for k in range(n_classes)]
-    with _figure(1, 2) as (fig, axes):
-        for ax, fighter in zip(axes, FIGHTERS, strict=True):
-            ax.set_title(f"{NAMES[fighter]} ({_seeds(seeds[fighter])})", fontsize=10)
-            if not seeds[fighter]:
+    names = fights[0].class_names
+    with _figure(1, len(fighters), squeeze=False) as (fig, axes):
+        for ax, name in zip(axes[0], fighters, strict=True):
+            ax.set_title(f"{display_name(name)} ({_seeds(seeds[name])})", fontsize=10)
+            if not seeds[name]:
                 _note(ax, "no predictions")
                 ax.set_axis_off()
                 continue
-            _matrix(ax, sums[fighter], names)
+            _matrix(ax, sums[name], names)
         fig.suptitle("Confusion matrices, summed over seeds (rows: true class)", fontsize=10)
         return _png(fig)
 
 
-def trend(history: Any) -> bytes:
-    """David's test accuracy and the David/Goliath time ratio per case, run after run."""
+def trend(history: pd.DataFrame) -> bytes:
+    """David's test accuracy and his speed-up over each opponent per case, run after run."""
     runs = list(dict.fromkeys(history["run_id"]))  # in the order they were appended
     labels = [
         str(history.loc[history["run_id"] == run, "commit"].iloc[0])[:7] or run for run in runs
     ]
-    with _figure(1, 2) as (fig, (accuracy_ax, ratio_ax)):
+    with _figure(1, 2) as (fig, (accuracy_ax, speed_ax)):
         for case, rows in history.groupby("case", sort=False):
-            x = [runs.index(run) for run in rows["run_id"]]
-            accuracy_ax.plot(x, rows["david_test_accuracy"], marker="o", label=str(case))
-            ratio_ax.plot(x, rows["time_ratio"], marker="o", label=str(case))
+            first = rows.drop_duplicates("run_id")
+            accuracy_ax.plot(
+                [runs.index(r) for r in first["run_id"]],
+                first["david_test_accuracy"],
+                marker="o",
+                label=str(case),
+            )
+            for opponent, lines in rows.groupby("opponent", sort=False):
+                speed_ax.plot(
+                    [runs.index(r) for r in lines["run_id"]],
+                    lines["david_speedup"],
+                    marker="o",
+                    label=f"{case} vs {display_name(str(opponent))}",
+                )
         accuracy_ax.set_title("David's test accuracy")
-        ratio_ax.set_title("David / Goliath training time (lower: David faster)")
-        for ax in (accuracy_ax, ratio_ax):
+        speed_ax.set_title("David's speed-up (higher: David faster)")
+        speed_ax.set_yscale("log")
+        for ax in (accuracy_ax, speed_ax):
             ax.set_xticks(range(len(runs)), labels, rotation=45, ha="right", fontsize=7)
             ax.grid(alpha=0.3)
-        ratio_ax.legend(fontsize=7, loc="best")
+        speed_ax.legend(fontsize=7, loc="best")
         return _png(fig)
 
 

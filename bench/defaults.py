@@ -1,0 +1,18 @@
+"""Default paths and thresholds, each defined once; the CLI shows them in its help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RESULTS_DIR = Path("results")
+BASELINE_PATH = RESULTS_DIR / "baseline.json"
+HISTORY_PATH = RESULTS_DIR / "history.csv"  # beside the run folders, so a report finds its trend
+DATASET_CACHE = Path("datasets")
+
+CONFIDENCE = 0.95  # every interval in the harness
+
+# Regression gate (`compare`).
+ACCURACY_FLOOR = 0.01  # an accuracy drop smaller than this is never a regression
+SPEED_FACTOR = 1.5  # David's speed-up must fall by more than this factor...
+ALPHA = 0.05  # ...and significantly (one-sided Mann-Whitney U, p <= alpha)
+PARITY_TOLERANCE = 1e-9  # max |loss difference| allowed in fair float64 cases

@@ -1,0 +1,39 @@
+"""The fight card: report.md (+ figures/) and a self-contained report.html, from a run's files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..files import write_bytes, write_text
+from ..results import CASES_DIR, ResultsError, load_run
+from .html import to_html
+from .markdown import FIGURES_DIR, to_markdown
+from .sections import build_document
+
+MARKDOWN_FILE = "report.md"
+HTML_FILE = "report.html"
+_OUR_FIGURE = re.compile(r"(\d{2,}-.*-(loss|boundaries|confusion)|trend)\.png")
+
+
+def render_report(run_dir: str | Path) -> dict[str, Path]:
+    """Write report.md (+ figures/) and report.html into a run folder; return their paths."""
+    run = load_run(Path(run_dir))
+    if not run.fights:
+        raise ResultsError(f"{run.run_dir}: no case results in {CASES_DIR}/ yet, nothing to report")
+    document = build_document(run)
+    figures = run.run_dir / FIGURES_DIR
+    for figure in document.figures:
+        write_bytes(figures / figure.filename, figure.png)
+    _remove_stale_figures(figures, {figure.filename for figure in document.figures})
+    paths = {"markdown": run.run_dir / MARKDOWN_FILE, "html": run.run_dir / HTML_FILE}
+    write_text(paths["markdown"], to_markdown(document))
+    write_text(paths["html"], to_html(document))
+    return paths
+
+
+def _remove_stale_figures(folder: Path, keep: set[str]) -> None:
+    """Drop figures of an earlier render (case order or names changed) so none are orphaned."""
+    for path in folder.glob("*.png"):
+        if path.name not in keep and _OUR_FIGURE.fullmatch(path.name):
+            path.unlink(missing_ok=True)

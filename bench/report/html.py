@@ -1,0 +1,32 @@
+"""The report as one self-contained HTML page (Jinja2, autoescaped; figures as data URIs)."""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+
+import jinja2
+
+from .document import Document, Figure, Heading, Paragraph, Table
+
+
+@cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("bench.report", "templates"),
+        autoescape=True,  # every case name, reason and CPU string is text, never markup
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["data_uri"] = lambda png: (
+        "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    )
+    return environment.get_template("report.html.j2")
+
+
+def to_html(document: Document) -> str:
+    """Render the document."""
+    kinds = {Heading: "heading", Paragraph: "paragraph", Table: "table", Figure: "figure"}
+    blocks = [(kinds[type(block)], block) for block in document.blocks]
+    return _template().render(title=document.title, blocks=blocks)
