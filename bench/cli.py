@@ -16,7 +16,12 @@ def _run(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .runner import new_run_id, run_suite, select_cases
 
-    suite = load_suite(args.suite, seeds=args.seeds)
+    fighters = None
+    if args.fighters:
+        fighters = [name.strip() for name in args.fighters.split(",") if name.strip()]
+        if "david" not in fighters:
+            fighters.insert(0, "david")
+    suite = load_suite(args.suite, seeds=args.seeds, fighters=fighters)
     cases = select_cases(suite, args.cases)
     run_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / new_run_id(suite.name)
     jobs = sum(len(case.seeds) for case in cases)
@@ -91,7 +96,15 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    print("suites (bench/suites/):")
+    from .fighters.roster import DEFAULT_FIGHTERS, ROSTER
+
+    print("fighters (* in the default roster):")
+    for name, config in ROSTER.items():
+        mark = "*" if name in DEFAULT_FIGHTERS else " "
+        why = config.unavailable_reason()
+        state = f"UNAVAILABLE: {why}" if why else "available"
+        print(f"  {mark} {name:<20} {state:<12} {config.description}")
+    print("\nsuites (bench/suites/):")
     for path in sorted(SUITES_DIR.glob("*.toml")):
         suite = load_suite(path)
         print(f"  {suite.name:<10} {len(suite.cases):>2} cases  {suite.description}")
@@ -112,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder (default results/<run-id>); an existing one resumes")
     run.add_argument("--cases", help="comma-separated glob patterns of case names to run")
     run.add_argument("--seeds", type=int, help="use only the first N seeds of every case")
+    run.add_argument(
+        "--fighters", help="comma-separated fighters for every case (see `list`); david always"
+    )
     run.add_argument(
         "--cache-dir", default=str(defaults.DATASET_CACHE), help="dataset cache [%(default)s]"
     )

@@ -1,4 +1,4 @@
-"""The machine and software a run happened on, for results files."""
+"""The machine and software a run happened on, for results files and for each worker process."""
 
 from __future__ import annotations
 
@@ -9,17 +9,36 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
+# Read at import by BLAS, OpenMP, TensorFlow, Keras or XLA: each can change who wins.
+WATCHED_VARIABLES = (
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
     "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
     "TF_NUM_INTRAOP_THREADS",
     "TF_NUM_INTEROP_THREADS",
+    "TF_ENABLE_ONEDNN_OPTS",
+    "TF_XLA_FLAGS",
+    "XLA_FLAGS",
+    "KERAS_BACKEND",
+    "KERAS_REF_DETERMINISTIC",
 )
-PACKAGES = ("numpy", "tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "pandas", "scipy")
+PACKAGES = (
+    "numpy",
+    "tensorflow-cpu",
+    "tensorflow",
+    "keras",
+    "jax",
+    "scikit-learn",
+    "pandas",
+    "scipy",
+    "dask",
+)
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -29,16 +48,36 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _blas() -> dict[str, Any]:
-    """NumPy's BLAS library and its thread count, as threadpoolctl sees them."""
-    import numpy  # noqa: F401  (threadpoolctl sees only BLAS libraries already loaded)
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags (avx2, avx512f, ...), empty where /proc/cpuinfo is missing."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def blas_pools() -> list[dict[str, Any]]:
+    """NumPy's BLAS libraries as threadpoolctl sees them: API, version, kernel, threads."""
+    import numpy  # noqa: F401  (threadpoolctl sees only libraries already loaded)
     from threadpoolctl import threadpool_info
 
-    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    return {
-        "libraries": sorted({f"{p.get('internal_api')} {p.get('version')}" for p in pools}),
-        "threads": max((p.get("num_threads", 0) for p in pools), default=None),
-    }
+    return [
+        {
+            "library": f"{pool.get('internal_api')} {pool.get('version')}",
+            "architecture": pool.get("architecture"),
+            "threads": pool.get("num_threads"),
+        }
+        for pool in threadpool_info()
+        if pool.get("user_api") == "blas"
+    ]
+
+
+def watched_variables() -> dict[str, str]:
+    """The environment variables of WATCHED_VARIABLES that are set in this process."""
+    return {name: os.environ[name] for name in WATCHED_VARIABLES if name in os.environ}
 
 
 def git_commit(repo: Path | None = None) -> str | None:
@@ -72,9 +111,10 @@ def describe_environment() -> dict[str, Any]:
         "python": platform.python_version(),
         **versions,
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "host": platform.node(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
-        "blas": _blas(),
-        "threads": {name: os.environ.get(name) for name in THREAD_VARIABLES if name in os.environ},
+        "blas": blas_pools(),
+        "variables": watched_variables(),
         "git_commit": git_commit(),
     }

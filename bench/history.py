@@ -45,7 +45,7 @@ def history_rows(run: Run) -> pd.DataFrame:
                     "seeds": len(entry.seeds),
                     "david_test_accuracy": np.mean(accuracies) if accuracies else None,
                     "david_speedup": np.median(present) if present else None,
-                    "parity_max_loss_difference": entry.parity_max_loss_difference,
+                    "parity_max_loss_difference": entry.parity.get(opponent),
                 }
             )
     return pd.DataFrame(rows, columns=list(COLUMNS))

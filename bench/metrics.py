@@ -1,4 +1,4 @@
-"""Metrics, computed by the harness from each fighter's predictions: the same code for both."""
+"""Metrics, computed by the harness from each fighter's predictions: the same code for all."""
 
 from __future__ import annotations
 
@@ -62,23 +62,22 @@ def first_reaching(values: list[float], target: float | None) -> int | None:
 
 
 def fighter_metrics(
-    model: Any,
     data: Any,
+    train_probabilities: np.ndarray,
+    test_probabilities: np.ndarray,
     history: dict[str, Any],
     loss: str,
     target_accuracy: float | None,
 ) -> dict[str, Any]:
-    """Accuracy, loss, speed and per-class scores of one trained fighter on one dataset."""
-    test_probabilities = model.predict_proba(data.x_test)
+    """Accuracy, loss, speed and per-class scores of one trained fighter, from its predictions."""
     test_labels = predicted_labels(test_probabilities)
-    train_labels = predicted_labels(model.predict_proba(data.x_train))
+    train_labels = predicted_labels(train_probabilities)
     classes = list(range(data.n_classes))
     precision, recall, f1, support = precision_recall_fscore_support(
         data.y_test, test_labels, labels=classes, zero_division=0
     )
     epoch_seconds = history["epoch_seconds"]
     train_seconds = float(sum(epoch_seconds))
-    epochs_run = len(epoch_seconds)
     # Validation is the held-out test split: per-epoch curves and time-to-target come from it.
     reached = first_reaching(history["val_accuracy"], target_accuracy)
     return {
@@ -87,9 +86,9 @@ def fighter_metrics(
         "test_loss": prediction_loss(data.y_test, test_probabilities, loss, data.n_classes),
         "test_correct": int((test_labels == data.y_test).sum()),
         "n_test": len(data.y_test),
-        "samples_per_second": len(data.y_train) * epochs_run / train_seconds
-        if train_seconds
-        else None,
+        "samples_per_second": (
+            len(data.y_train) * len(epoch_seconds) / train_seconds if train_seconds else None
+        ),
         "epochs_to_target": reached,
         "seconds_to_target": float(sum(epoch_seconds[:reached])) if reached else None,
         "confusion_matrix": confusion_matrix(data.y_test, test_labels, labels=classes).tolist(),
@@ -102,28 +101,27 @@ def fighter_metrics(
     }
 
 
-def boundary_grid(data: Any) -> tuple[np.ndarray, dict[str, float]]:
+def boundary_grid(data: Any, resolution: int = BOUNDARY_RESOLUTION) -> tuple[np.ndarray, dict]:
     """The grid points covering a 2-D dataset and the grid's extent."""
     points = np.vstack([data.x_train, data.x_test])
     low, high = points.min(axis=0) - BOUNDARY_MARGIN, points.max(axis=0) + BOUNDARY_MARGIN
-    xs = np.linspace(low[0], high[0], BOUNDARY_RESOLUTION)
-    ys = np.linspace(low[1], high[1], BOUNDARY_RESOLUTION)
+    xs = np.linspace(low[0], high[0], resolution)
+    ys = np.linspace(low[1], high[1], resolution)
     grid = np.array(np.meshgrid(xs, ys)).reshape(2, -1).T  # row-major: y varies slowest
     extent = {"x_min": low[0], "x_max": high[0], "y_min": low[1], "y_max": high[1]}
     return grid, {key: float(value) for key, value in extent.items()}
 
 
-def decision_boundary(model: Any, data: Any) -> dict[str, Any] | None:
-    """A fighter's class-1 probability (binary) or predicted class (multiclass) on a grid."""
-    if data.n_features != 2:
-        return None
-    grid, extent = boundary_grid(data)
-    probabilities = np.asarray(model.predict_proba(grid), dtype=np.float64)
-    shape = (BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION)
+def decision_boundary(
+    probabilities: np.ndarray, extent: dict[str, float], resolution: int, decimals: int = 4
+) -> dict[str, Any]:
+    """Class-1 probability (binary) or predicted class (multiclass) on a boundary grid."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    shape = (resolution, resolution)
     if probabilities.shape[1] == 1:
-        values = np.round(probabilities[:, 0], 4).reshape(shape)
+        values = np.round(probabilities[:, 0], decimals).reshape(shape)
         kind = "probability"
     else:
         values = predicted_labels(probabilities).reshape(shape)
         kind = "class"
-    return {**extent, "resolution": BOUNDARY_RESOLUTION, "kind": kind, "values": values.tolist()}
+    return {**extent, "resolution": resolution, "kind": kind, "values": values.tolist()}

@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fighters.roster import ROSTER
+
 DAVID = "david"
-FIGHTERS = ("david", "goliath")
-DISPLAY_NAMES = {"david": "David", "goliath": "Goliath"}
+
+
+LEGACY_NAMES = {"goliath": "Goliath"}  # the one opponent of version 1 results
 
 
 def display_name(fighter: str) -> str:
     """How a fighter is named in sentences and tables."""
-    return DISPLAY_NAMES.get(fighter, fighter)
+    return ROSTER[fighter].display if fighter in ROSTER else LEGACY_NAMES.get(fighter, fighter)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class FighterRecord:
     history: History | None
     metrics: Metrics | None
     decision_boundary: dict[str, Any] | None
+    boundary_snapshots: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    peak_memory_bytes: int | None = None
+    process: dict[str, Any] | None = field(default=None, repr=False)  # the worker's settings
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> FighterRecord:
@@ -84,6 +90,9 @@ class FighterRecord:
             history=History.from_json(data["history"]) if data["history"] else None,
             metrics=Metrics.from_json(data["metrics"]) if data["metrics"] else None,
             decision_boundary=data.get("decision_boundary"),
+            boundary_snapshots=data.get("boundary_snapshots") or [],
+            peak_memory_bytes=data.get("peak_memory_bytes"),
+            process=data.get("process"),
         )
 
     @property
@@ -103,6 +112,8 @@ class FighterRecord:
             reason = reason[:117] + "..."
         if self.status == "ok":
             return "has no metrics"
+        if self.status in ("unsupported", "unavailable"):
+            return reason or self.status
         if not reason:
             if self.status == "diverged" and self.history and self.history.diverged_at:
                 return f"diverged at epoch {self.history.diverged_at}"
@@ -128,7 +139,9 @@ class Fight:
     case: dict[str, Any]  # the case as resolved from the suite, and the model it built
     dataset: dict[str, Any]  # name, params, sizes, class names, fingerprint
     fighters: dict[str, FighterRecord]
-    parity: Parity | None
+    parity: dict[str, Parity] | None  # fair mode: per opponent
+    config_fingerprint: str = ""
+    error: str | None = None  # why the fight could not take place
     test_points: dict[str, Any] | None = field(default=None, repr=False)
 
     @classmethod
@@ -143,7 +156,13 @@ class Fight:
                 name: FighterRecord.from_json(name, entry)
                 for name, entry in data["fighters"].items()
             },
-            parity=Parity(**data["parity"]) if data["parity"] else None,
+            parity=(
+                {name: Parity(**gap) for name, gap in data["parity"].items()}
+                if data["parity"] is not None
+                else None
+            ),
+            config_fingerprint=data["config_fingerprint"],
+            error=data.get("error"),
             test_points=data.get("test_points"),
         )
 

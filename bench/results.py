@@ -18,7 +18,7 @@ from .errors import HarnessError
 from .files import json_safe, read_json, write_json
 from .records import Fight
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).with_name("result_schema.json")
 RUN_FILE = "run.json"
 CASES_DIR = "cases"
@@ -57,6 +57,17 @@ def _validator() -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+def upgrade(result: Any) -> Any:
+    """A version 1 result (David against one "goliath") read as version 2, so old runs render."""
+    if not (isinstance(result, dict) and result.get("schema_version") == 1):
+        return result
+    upgraded = {**result, "schema_version": SCHEMA_VERSION, "error": None}
+    upgraded["config_fingerprint"] = "0" * 64  # unknown: a resume re-runs such a fight
+    parity = result.get("parity")
+    upgraded["parity"] = None if parity is None else {"goliath": parity}
+    return upgraded
+
+
 def validate_case_result(result: Any, source: str | Path = "result") -> None:
     """Raise ResultsError naming the first problem if result does not match the schema."""
     if isinstance(result, dict) and result.get("schema_version") not in (None, SCHEMA_VERSION):
@@ -86,7 +97,7 @@ def write_case_result(run_dir: Path, result: dict[str, Any]) -> Fight:
 
 def read_case_result(path: Path) -> Fight:
     """One fight's result file, validated and typed."""
-    result = _read(path)
+    result = upgrade(_read(path))
     validate_case_result(result, path)
     return Fight.from_json(result)
 

@@ -1,23 +1,27 @@
-"""The arena: for each case and seed, the same data and start for both fighters, then metrics."""
+"""A run: every fight of the chosen cases, written as it finishes; a resume redoes what changed.
+
+The coordinator (this process) never imports a framework: fighters train in worker processes
+(bench.pool), one fight at a time, and only the coordinator writes results.
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .datasets import Dataset, load_dataset
+from .case import Case
 from .environment import describe_environment
-from .fair_start import make_fair_start
+from .errors import HarnessError
+from .executor import failed_fight, run_fight
 from .files import write_json
-from .metrics import decision_boundary, fighter_metrics, max_weight_difference
+from .lock import RunLock
+from .pool import WorkerPool
+from .preflight import preflight
 from .progress import Progress
-from .records import FIGHTERS, Fight, display_name
+from .records import Fight, display_name
 from .results import (
     RUN_FILE,
     SCHEMA_VERSION,
@@ -27,13 +31,15 @@ from .results import (
     read_case_result,
     write_case_result,
 )
-from .suite import Case, Suite, SuiteError
+from .suite import Suite, SuiteError
 from .summary import Summary
+
+LOG_DIR = "logs"
 
 
 @dataclass
 class RunOutcome:
-    """What a run did: its folder, and how many case-seeds ran, were resumed or failed."""
+    """What a run did: its folder, and how many fights ran, were resumed or had failures."""
 
     run_dir: Path
     finished: int
@@ -58,148 +64,61 @@ def select_cases(suite: Suite, pattern: str | None) -> list[Case]:
     return chosen
 
 
-def _fighter_class(name: str):
-    if name == "david":
-        from numpy_nn import Network
-
-        return Network
-    from keras_ref import KerasNetwork  # imported on first use: TensorFlow takes seconds to load
-
-    return KerasNetwork
-
-
-def _train_fighter(
-    name: str, case: Case, seed: int, data: Dataset, start: Any, progress: Progress, index: int
-) -> tuple[dict[str, Any], Any]:
-    """Build and train one fighter; failures and divergence become part of the record."""
-    settings = case.fighters[name]
-    loss = case.loss_for(data.n_classes)
-    record: dict[str, Any] = {
-        "status": "failed",
-        "reason": None,
-        "traceback": None,
-        "train_seconds": None,
-        "epochs_run": 0,
-        "history": None,
-        "metrics": None,
-        "decision_boundary": None,
-    }
-    progress.start(index, case.name, seed, name, settings.epochs)
-    model = None
+def check_run_dir(run_dir: Path) -> Path:
+    """A usable run folder: new, or an earlier run's; never a file or an unwritable place."""
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise HarnessError(f"--out {run_dir}: exists and is not a folder")
     try:
-        model = _fighter_class(name)(
-            case.layers(data.n_features, data.n_classes, name),
-            loss=loss,
-            optimizer=dict(settings.optimizer),
-            l2=case.l2,
-            dtype=case.dtype,
-            seed=seed,
-        )
-        if start is not None:
-            model.set_weights(start.weights)
-        # Fair: replay the shared batch order. Native: each fighter batches its own way.
-        fit_options: dict[str, Any] = (
-            {"batches": start.batches} if start else {"batch_size": settings.batch_size}
-        )
-        history = model.fit(
-            data.x_train,
-            data.y_train,
-            epochs=settings.epochs,
-            validation_data=(data.x_test, data.y_test),
-            callback=progress.epoch,
-            **fit_options,
-        ).as_dict()
-        record.update(
-            history=history,
-            epochs_run=len(history["epoch_seconds"]),
-            train_seconds=float(sum(history["epoch_seconds"])),
-        )
-        record["metrics"] = fighter_metrics(model, data, history, loss, case.target_accuracy)
-        record["decision_boundary"] = decision_boundary(model, data)
-        if history["diverged_at"] is not None:
-            record.update(status="diverged", reason=f"diverged at epoch {history['diverged_at']}")
-        else:
-            record["status"] = "ok"
-    except Exception as err:  # a fighter's failure is a result, not the end of the run
-        record.update(
-            status="failed", reason=f"{type(err).__name__}: {err}", traceback=traceback.format_exc()
-        )
-    return record, model
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise HarnessError(f"--out {run_dir}: cannot create ({err.strerror or err})") from err
+    probe = run_dir / ".write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise HarnessError(f"--out {run_dir}: not writable ({err.strerror or err})") from err
+    return run_dir
 
 
-def _parity(records: dict[str, dict], models: dict[str, Any]) -> dict[str, Any]:
-    """How far apart the fighters ended up after training from the same start."""
-    histories = [records[name]["history"] for name in FIGHTERS]
-    if any(h is None for h in histories):
-        return {"max_loss_difference": None, "max_weight_difference": None, "epochs_compared": 0}
-    losses = [np.asarray(h["loss"], dtype=np.float64) for h in histories]
-    n = min(len(loss) for loss in losses)
-    gaps = np.abs(losses[0][:n] - losses[1][:n])
-    weight_gap = None
-    if all(records[name]["status"] == "ok" for name in FIGHTERS):
-        weight_gap = max_weight_difference(
-            models["david"].get_weights(), models["goliath"].get_weights()
-        )
-    finite = gaps[np.isfinite(gaps)]
-    return {
-        "max_loss_difference": float(finite.max()) if finite.size else None,
-        "max_weight_difference": weight_gap,
-        "epochs_compared": int(n),
-    }
+class _FightDisplay:
+    """Feeds one fight's progress (which fighter, which epoch) to the progress line."""
+
+    def __init__(self, progress: Progress, index: int, case: str, seed: int):
+        self.progress, self.index, self.case, self.seed = progress, index, case, seed
+
+    def fighter(self, name: str, epochs: int) -> None:
+        self.progress.start(self.index, self.case, self.seed, display_name(name), epochs)
+
+    def epoch(self, epoch: int, logs: dict[str, Any]) -> None:
+        self.progress.epoch(epoch, logs)
 
 
-def run_case(
-    case: Case, seed: int, run_id: str, progress: Progress, index: int, cache_dir: Path | None
-) -> dict[str, Any]:
-    """Train both fighters on one case and seed; return the schema-shaped result."""
-    dataset_seed = case.dataset_seed if case.dataset_seed is not None else seed
-    data = load_dataset(case.dataset, dataset_seed, cache_dir=cache_dir, **case.dataset_params)
-    layers = case.layers(data.n_features, data.n_classes)
-    start = None
-    if case.mode == "fair":
-        settings = case.fighters["david"]  # identical for both in fair mode
-        start = make_fair_start(
-            layers, seed, len(data.x_train), settings.epochs, settings.batch_size
-        )
-    records, models = {}, {}
-    for name in FIGHTERS:
-        records[name], models[name] = _train_fighter(name, case, seed, data, start, progress, index)
-    case_data = case.as_dict()
-    case_data["model"] = {"layers": layers, "loss": case.loss_for(data.n_classes), "l2": case.l2}
-    two_d = data.n_features == 2
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "case": case_data,
-        "seed": seed,
-        "dataset": data.summary(),
-        "test_points": (
-            {"x": np.round(data.x_test, 4).tolist(), "y": data.y_test.tolist()} if two_d else None
-        ),
-        "fighters": records,
-        "parity": _parity(records, models) if case.mode == "fair" else None,
-    }
-
-
-def _finished(run_dir: Path, case: Case, seed: int) -> Fight | None:
-    """The valid result for this case and seed already on disk (resume), or None."""
+def _reusable(run_dir: Path, case: Case, seed: int, fingerprint: str) -> tuple[Fight | None, str]:
+    """A finished result to keep on resume, or None and why the fight must run (again)."""
     path = case_file(run_dir, case.name, seed)
     if not path.exists():
-        return None
+        return None, ""
     try:
-        return read_case_result(path)
-    except ResultsError:
-        return None  # half-written or stale: run it again
+        fight = read_case_result(path)
+    except ResultsError as err:
+        return None, f"its result file is unusable ({err})"
+    if fight.config_fingerprint != fingerprint:
+        return None, "the suite, its data or a fighter's code changed since it ran"
+    return fight, ""
 
 
 def _describe(fight: Fight) -> str:
+    if fight.error:
+        return f"could not run: {fight.error}"
     parts = []
     for name, record in fight.fighters.items():
-        if record.status == "failed":
-            parts.append(f"{display_name(name)} FAILED ({record.reason})")
+        if not record.metrics:
+            parts.append(f"{display_name(name)} {record.status.upper()} ({record.why_not_ok()})")
             continue
-        accuracy = record.metrics.test_accuracy
         note = f", {record.reason}" if record.reason else ""
+        accuracy = record.metrics.test_accuracy
         parts.append(f"{display_name(name)} {accuracy:.3f} in {record.train_seconds:.2f} s{note}")
     return " · ".join(parts)
 
@@ -210,45 +129,79 @@ def run_suite(
     cases: list[Case],
     progress: Progress,
     cache_dir: Path | None = Path("datasets"),
+    worker_env: dict[str, str] | None = None,
 ) -> RunOutcome:
-    """Run every case x seed into run_dir, skipping those already finished there (resume)."""
-    run_dir = Path(run_dir)
-    previous = load_run_info(run_dir)
-    if previous and previous.get("suite", {}).get("name") != suite.name:
-        raise ResultsError(
-            f"{run_dir} holds a run of suite {previous.get('suite', {}).get('name')!r}, "
-            f"not {suite.name!r}: choose another --out folder"
+    """Run every case x seed into run_dir, keeping what an earlier run there already finished."""
+    run_dir = check_run_dir(run_dir)
+    cache = None if cache_dir is None else str(cache_dir)
+    with RunLock(run_dir):
+        previous = load_run_info(run_dir)
+        recorded = (previous.get("suite") or {}).get("name") if previous else None
+        if previous and recorded != suite.name:
+            raise ResultsError(
+                f"{run_dir} holds a run of suite {recorded!r}, not {suite.name!r}: "
+                "choose another --out folder"
+            )
+        fingerprints = preflight(suite, cases, cache)
+        run_info = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": previous.get("run_id") or run_dir.name,
+            "suite": {
+                "name": suite.name,
+                "path": str(suite.path),
+                "description": suite.description,
+            },
+            "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
+            "finished": None,
+            "case_names": [case.name for case in cases],
+            "environment": describe_environment(),
+        }
+        write_json(run_dir / RUN_FILE, run_info)
+        outcome = _fight_all(
+            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, worker_env
         )
-    run_id = previous.get("run_id") or run_dir.name
-    run_info = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "suite": {"name": suite.name, "path": str(suite.path), "description": suite.description},
-        "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
-        "finished": None,
-        "case_names": [case.name for case in cases],
-        "environment": describe_environment(),
-    }
-    write_json(run_dir / RUN_FILE, run_info)
+        run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+        write_json(run_dir / RUN_FILE, run_info)
+    return outcome
+
+
+def _fight_all(
+    run_dir: Path,
+    run_id: str,
+    cases: list[Case],
+    fingerprints: dict[tuple[str, int], str],
+    progress: Progress,
+    cache: str | None,
+    worker_env: dict[str, str] | None,
+) -> RunOutcome:
     jobs = [(case, seed) for case in cases for seed in case.seeds]
     progress.total = len(jobs)
     summary = Summary(run_dir)
-    finished = resumed = failures = 0
-    for index, (case, seed) in enumerate(jobs, start=1):
-        done = _finished(run_dir, case, seed)
-        if done is not None:
-            summary.add(done)
-            resumed += 1
-            progress.line(f"[{index}/{len(jobs)}] {case.name} seed {seed}: already done (resumed)")
-            continue
-        fight = write_case_result(run_dir, run_case(case, seed, run_id, progress, index, cache_dir))
-        summary.add(fight)
-        summary.write()
-        finished += 1
-        failures += sum(record.status == "failed" for record in fight.fighters.values())
-        progress.line(f"[{index}/{len(jobs)}] {case.name} seed {seed}: {_describe(fight)}")
+    outcome = RunOutcome(run_dir, 0, 0, 0)
+    with WorkerPool(run_dir / LOG_DIR, worker_env) as pool:
+        for index, (case, seed) in enumerate(jobs, start=1):
+            where = f"[{index}/{len(jobs)}] {case.name} seed {seed}"
+            fingerprint = fingerprints.get((case.name, seed))
+            done, why = _reusable(run_dir, case, seed, fingerprint) if fingerprint else (None, "")
+            if done is not None:
+                summary.add(done)
+                outcome.resumed += 1
+                progress.line(f"{where}: already done (resumed)")
+                continue
+            if why:
+                progress.line(f"{where}: running again: {why}")
+            try:
+                result = run_fight(
+                    case, seed, run_id, pool, cache, _FightDisplay(progress, index, case.name, seed)
+                )
+            except HarnessError as err:  # the data of this seed could not be built
+                result = failed_fight(case, seed, run_id, str(err))
+            fight = write_case_result(run_dir, result)
+            summary.add(fight)
+            summary.write()
+            outcome.finished += 1
+            outcome.fighter_failures += sum(r.status == "failed" for r in fight.fighters.values())
+            progress.line(f"{where}: {_describe(fight)}")
     progress.close()
     summary.write()
-    run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    write_json(run_dir / RUN_FILE, run_info)
-    return RunOutcome(run_dir, finished, resumed, failures)
+    return outcome

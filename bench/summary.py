@@ -38,7 +38,12 @@ def summary_rows(fight: Fight) -> list[dict[str, Any]]:
                 "david_speedup": verdict_speedup(fight, name) if name != DAVID else None,
                 "samples_per_second": metrics.samples_per_second if metrics else None,
                 "epochs_to_target": metrics.epochs_to_target if metrics else None,
-                "parity_max_loss_difference": parity.max_loss_difference if parity else None,
+                "peak_memory_mb": (
+                    record.peak_memory_bytes / 1e6 if record.peak_memory_bytes else None
+                ),
+                "parity_max_loss_difference": (
+                    parity[name].max_loss_difference if parity and name in parity else None
+                ),
                 "dataset_fingerprint": fight.dataset["fingerprint"],
             }
         )

@@ -20,7 +20,7 @@ class CaseSummary:
     david_test_accuracy: list[float | None] = field(default_factory=list)
     speedups: dict[str, list[float | None]] = field(default_factory=dict)  # per opponent
     train_seconds: dict[str, list[float | None]] = field(default_factory=dict)  # per fighter
-    parity_max_loss_difference: float | None = None
+    parity: dict[str, float | None] = field(default_factory=dict)  # per opponent: max |gap|
 
 
 def summarize(run: Run) -> dict[str, CaseSummary]:
@@ -36,7 +36,10 @@ def summarize(run: Run) -> dict[str, CaseSummary]:
             entry.speedups.setdefault(opponent, []).append(gate_speedup(fight, opponent))
         for name, record in fight.fighters.items():
             entry.train_seconds.setdefault(name, []).append(record.train_seconds)
-        gap = fight.parity.max_loss_difference if fight.parity else None
-        if gap is not None:
-            entry.parity_max_loss_difference = max(entry.parity_max_loss_difference or 0.0, gap)
+        for opponent, gap in (fight.parity or {}).items():
+            worst = entry.parity.get(opponent)
+            if gap.max_loss_difference is None:
+                entry.parity.setdefault(opponent, None)
+            else:
+                entry.parity[opponent] = max(worst or 0.0, gap.max_loss_difference)
     return cases

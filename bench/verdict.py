@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import stats
+from .parity import PARITY_TOLERANCE
 from .records import DAVID, Fight, display_name
 from .speed import VERDICT_SPEED
 from .wording import (
@@ -15,19 +16,20 @@ from .wording import (
     capitalise,
     format_seconds,
     four_digits,
+    megabytes,
     plural,
     ratio_text,
     three_digits,
     tolerance,
 )
 
-ROUNDS = ("accuracy", "loss", "speed")
+# Fair mode: every fighter computes the same function from the same start on the same batches,
+# so accuracy and loss are a parity check, not a contest; only what can differ is a round.
+ROUNDS = {"fair": ("speed", "memory"), "native": ("accuracy", "loss", "speed", "memory")}
 DRAW = "draw"
-# Losses this close (relative to max(1, |loss|)) are identical: a draw, whatever the seeds say.
-# float32 cannot do 1e-9: both fighters round every op to 24 bits and sum in different orders,
-# so the same maths ends apart (quick suite, moons, 100 epochs: final test losses up to 1.5e-5
-# apart); 1e-4 leaves room for longer runs and is still far below a difference worth a round.
-PARITY_TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
+NO_SHOW = ("unsupported", "unavailable")
+# Memory is measured to the page and moves with the allocator: within 10% is a draw.
+MEMORY_MARGIN = 1.1
 
 ACCURACY_TEST = "Wilson 95% intervals"
 LOSS_TEST = "paired t-interval over seeds (95%)"
@@ -37,6 +39,9 @@ SPEED_TESTS = {
     "fair": f"ratio of {VERDICT_SPEED['fair']}s, bootstrap 95% CI",
     "native": "geometric mean of per-seed training-time ratios, t-interval 95%",
 }
+MEMORY_TEST = (
+    f"per-seed ratio of peak training memory, t-interval 95% beyond a {MEMORY_MARGIN:g}x margin"
+)
 FORFEIT_TEST = "forfeit"
 NO_CONTEST_TEST = "no contest"
 
@@ -106,24 +111,27 @@ def judge(fights: Sequence[Fight], opponent: str) -> Verdict:
         raise ValueError(f"judge judges one case at a time; got fights of {names}")
     fights = sorted(fights, key=lambda fight: fight.seed)
     case, pair = names[0], (DAVID, opponent)
+    rounds_of_mode = ROUNDS[fights[0].mode]
+    # A fighter that lacks an option or is not installed did not fight: no contest, no forfeit.
+    present = [f for f in fights if f.fighters[opponent].status not in NO_SHOW]
+    if not present:
+        return _uncontested(case, opponent, DRAW, _absence(fights, opponent), rounds_of_mode)
+    fights = present
     ok = {name: [fight.fighters[name].ok for fight in fights] for name in pair}
 
     if not any(ok[DAVID]) and not any(ok[opponent]):
         reason = "; ".join(_absence(fights, name) for name in pair)
-        return _uncontested(case, opponent, DRAW, reason)
+        return _uncontested(case, opponent, DRAW, reason, rounds_of_mode)
     for loser, winner in (pair, pair[::-1]):
         if not any(ok[loser]):
-            return _uncontested(case, opponent, winner, _absence(fights, loser))
+            return _uncontested(case, opponent, winner, _absence(fights, loser), rounds_of_mode)
 
     both_ok = [d and o for d, o in zip(ok[DAVID], ok[opponent], strict=True)]
     compared = [fight for fight, keep in zip(fights, both_ok, strict=True) if keep]
     if not compared:
-        return _uncontested(case, opponent, DRAW, "no seed where both fighters finished")
-    rounds = [
-        accuracy_round(compared, opponent),
-        loss_round(compared, opponent),
-        speed_round(compared, opponent),
-    ]
+        reason = "no seed where both fighters finished"
+        return _uncontested(case, opponent, DRAW, reason, rounds_of_mode)
+    rounds = [ROUND_JUDGES[name](compared, opponent) for name in rounds_of_mode]
     # Wins lead the sentence: they are the news; draws follow.
     parts = [r.sentence for r in rounds if r.winner != DRAW]
     parts += [r.sentence for r in rounds if r.winner == DRAW]
@@ -273,6 +281,50 @@ def speed_round(fights: Sequence[Fight], opponent: str) -> Round:
     return Round("speed", DRAW, sentence, test, **values)
 
 
+def memory_round(fights: Sequence[Fight], opponent: str) -> Round:
+    """Peak training memory, opponent over David per seed; won beyond a 10% margin at 95%."""
+    pairs = [
+        (fight.fighters[DAVID].peak_memory_bytes, fight.fighters[opponent].peak_memory_bytes)
+        for fight in fights
+    ]
+    pairs = [(d, o) for d, o in pairs if d and o]
+    if not pairs:
+        return Round("memory", DRAW, "memory a draw: not measured", MEMORY_TEST)
+    mine, theirs = (np.array(side, dtype=np.float64) for side in zip(*pairs, strict=True))
+    log_ratios = np.log(theirs / mine)
+    ratio = float(np.exp(log_ratios.mean()))
+    values = {
+        "david_value": float(np.median(mine)),
+        "opponent_value": float(np.median(theirs)),
+        "estimate": ratio,
+        "seeds_compared": len(pairs),
+    }
+    both = f"{megabytes(values['david_value'])} vs {megabytes(values['opponent_value'])}"
+    if len(pairs) < 2:
+        sentence = f"memory a draw: {both}, {ONE_SEED_TEST}"
+        return Round("memory", DRAW, sentence, ONE_SEED_TEST, **values)
+    low, high = (float(np.exp(bound)) for bound in stats.t_interval(log_ratios))
+    values.update(low=low, high=high)
+    them = display_name(opponent)
+    if low > MEMORY_MARGIN:
+        sentence = f"David wins on memory, {both}: {ratio_text(ratio, low, high)} less"
+        return Round("memory", DAVID, sentence, MEMORY_TEST, **values)
+    if high < 1 / MEMORY_MARGIN:
+        text = ratio_text(1 / ratio, 1 / high, 1 / low)
+        sentence = f"{them} wins on memory, {both}: {text} less"
+        return Round("memory", opponent, sentence, MEMORY_TEST, **values)
+    sentence = f"memory a draw: {both}, ratio {ratio_text(ratio, low, high)} within the margin"
+    return Round("memory", DRAW, sentence, MEMORY_TEST, **values)
+
+
+ROUND_JUDGES = {
+    "accuracy": accuracy_round,
+    "loss": loss_round,
+    "speed": speed_round,
+    "memory": memory_round,
+}
+
+
 def _timings(fights: Sequence[Fight], name: str, mode: str) -> np.ndarray:
     """Fair mode: every epoch's seconds, pooled; native mode: each seed's training seconds."""
     if mode == "fair":
@@ -282,24 +334,28 @@ def _timings(fights: Sequence[Fight], name: str, mode: str) -> np.ndarray:
     return np.array([s for s in pooled if s is not None], dtype=np.float64)
 
 
-def _uncontested(case: str, opponent: str, winner: str, reason: str) -> Verdict:
+def _uncontested(
+    case: str, opponent: str, winner: str, reason: str, names: Sequence[str]
+) -> Verdict:
     """Every round decided without a fight: by forfeit, or no contest when winner is 'draw'."""
     if winner == DRAW:
-        rounds = [Round(n, DRAW, f"{n}: no contest ({reason})", NO_CONTEST_TEST) for n in ROUNDS]
+        rounds = [Round(n, DRAW, f"{n}: no contest ({reason})", NO_CONTEST_TEST) for n in names]
         return Verdict(case, opponent, rounds, f"No contest: {reason}.")
-    name = display_name(winner)
+    who = display_name(winner)
     rounds = [
-        Round(n, winner, f"{name} wins on {n} by forfeit: {reason}", FORFEIT_TEST) for n in ROUNDS
+        Round(n, winner, f"{who} wins on {n} by forfeit: {reason}", FORFEIT_TEST) for n in names
     ]
-    return Verdict(case, opponent, rounds, f"{name} wins by forfeit: {reason}.")
+    return Verdict(case, opponent, rounds, f"{who} wins by forfeit: {reason}.")
 
 
 def _absence(fights: Sequence[Fight], name: str) -> str:
     """Why a fighter has nothing to compare, naming seeds when the reasons differ."""
     problems = [(fight.seed, fight.fighters[name].why_not_ok()) for fight in fights]
+    # "not supported by sklearn: ..." names the fighter already; "diverged at ..." does not.
+    who = "" if fights[0].fighters[name].status in NO_SHOW else f"{display_name(name)} "
     if len({problem for _, problem in problems}) == 1:
-        return f"{display_name(name)} {problems[0][1]}"
-    return f"{display_name(name)} " + ", ".join(f"{p} (seed {seed})" for seed, p in problems)
+        return f"{who}{problems[0][1]}"
+    return who + ", ".join(f"{p} (seed {seed})" for seed, p in problems)
 
 
 def _seed_problem(fight: Fight, pair: tuple[str, str]) -> str:

@@ -39,6 +39,11 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds:.2g} s"
 
 
+def megabytes(size: float) -> str:
+    """Bytes as MB (10^6), three significant digits: '12.4 MB'."""
+    return f"{three_digits(size / 1e6)} MB"
+
+
 def milliseconds(seconds: float) -> str:
     """Seconds written as milliseconds, three significant digits: '2.61 ms'."""
     return f"{three_digits(seconds * 1e3)} ms"

@@ -29,6 +29,7 @@ def fighter(
     train_accuracy: float | None = None,
     epochs_to_target: int | None = None,
     seconds_to_target: float | None = None,
+    peak_memory_bytes: int | None = 2_000_000,
 ) -> dict[str, Any]:
     """One fighter's numbers; case_result turns them into a schema-shaped entry."""
     return dict(locals())
@@ -40,7 +41,6 @@ def case_result(
     mode: str = "fair",
     *,
     david: dict[str, Any] | None = None,
-    goliath: dict[str, Any] | None = None,
     two_d: bool = False,
     n_classes: int = 2,
     description: str = "hand-made case",
@@ -48,17 +48,20 @@ def case_result(
     target_accuracy: float | None = None,
     dtype: str | None = None,
     run_id: str = "test-run",
+    **opponents: dict[str, Any],
 ) -> dict[str, Any]:
-    """A schema-valid result of one case and seed (validated here, so the factory is tested)."""
-    specs = {"david": david or fighter(), "goliath": goliath or fighter()}
+    """A schema-valid result of one case and seed; opponents by roster name (default: keras)."""
+    specs = {"david": david or fighter(), **(opponents or {"keras": fighter()})}
     n_test = specs["david"]["n_test"]
     entries = {
         name: _entry(spec, n_classes=n_classes, two_d=two_d, seed=seed)
         for name, spec in specs.items()
     }
     result = {
-        "schema_version": 1,
+        "schema_version": 2,
         "run_id": run_id,
+        "config_fingerprint": hashlib.sha256(f"{case}-{seed}".encode()).hexdigest(),
+        "error": None,
         "case": _case(case, mode, specs, description, dataset, target_accuracy, n_classes, two_d),
         "seed": seed,
         "dataset": {
@@ -110,7 +113,8 @@ def _case(
     }
     if mode == "native":  # each framework as its users would run it
         settings["david"].update(batch_size=None, optimizer={"name": "sgd", "learning_rate": 0.1})
-        settings["goliath"].update(optimizer={"name": "adam", "learning_rate": 0.001})
+        for opponent in list(specs)[1:]:
+            settings[opponent].update(optimizer={"name": "adam", "learning_rate": 0.001})
     return {
         "name": name,
         "description": description,
@@ -142,11 +146,13 @@ def _entry(spec: dict[str, Any], *, n_classes: int, two_d: bool, seed: int) -> d
             "reason": spec["reason"] or "failed: RuntimeError: out of memory",
             "traceback": "Traceback (most recent call last):\nRuntimeError: out of memory",
             "train_seconds": None,
-            "build_seconds": 0.5,
             "epochs_run": 0,
             "history": None,
             "metrics": None,
             "decision_boundary": None,
+            "boundary_snapshots": [],
+            "peak_memory_bytes": None,
+            "process": None,
         }
     final_loss = spec["test_loss"] if spec["test_loss"] is not None else 0.1
     loss = [float(v) for v in np.geomspace(0.7, max(final_loss, 1e-3), epochs)]
@@ -172,11 +178,13 @@ def _entry(spec: dict[str, Any], *, n_classes: int, two_d: bool, seed: int) -> d
             "reason": spec["reason"] or f"diverged at epoch {at}",
             "traceback": None,
             "train_seconds": train_seconds,
-            "build_seconds": 0.01,
             "epochs_run": at,
             "history": history,
             "metrics": None,
             "decision_boundary": None,
+            "boundary_snapshots": [],
+            "peak_memory_bytes": None,
+            "process": None,
         }
     correct, n_test = spec["test_correct"], spec["n_test"]
     confusion = _confusion(correct, n_test, n_classes)
@@ -201,11 +209,15 @@ def _entry(spec: dict[str, Any], *, n_classes: int, two_d: bool, seed: int) -> d
         "reason": None,
         "traceback": None,
         "train_seconds": train_seconds,
-        "build_seconds": 0.01,
         "epochs_run": epochs,
         "history": history,
         "metrics": metrics,
         "decision_boundary": _boundary(n_classes) if two_d else None,
+        "boundary_snapshots": (
+            [{"epoch": 1, "values": _boundary(n_classes, 8)["values"]}] if two_d else []
+        ),
+        "peak_memory_bytes": spec["peak_memory_bytes"],
+        "process": None,
     }
 
 
@@ -273,18 +285,26 @@ def _test_points(n_test: int, n_classes: int, seed: int) -> dict[str, Any]:
 
 
 def _parity(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    histories = [entry["history"] for entry in entries.values()]
-    if any(entry["status"] != "ok" for entry in entries.values()):
-        epochs = min((len(h["loss"]) for h in histories if h), default=0)
-        return {
-            "max_loss_difference": None,
-            "max_weight_difference": None,
+    """Per opponent, the gap between its per-epoch losses and David's."""
+    david = entries["david"]
+    gaps = {}
+    for name, entry in entries.items():
+        if name == "david":
+            continue
+        if david["status"] != "ok" or entry["status"] != "ok":
+            histories = [h for h in (david["history"], entry["history"]) if h]
+            epochs = min((len(h["loss"]) for h in histories), default=0)
+            gaps[name] = {
+                "max_loss_difference": None,
+                "max_weight_difference": None,
+                "epochs_compared": epochs,
+            }
+            continue
+        ours, theirs = np.array(david["history"]["loss"]), np.array(entry["history"]["loss"])
+        epochs = min(len(ours), len(theirs))
+        gaps[name] = {
+            "max_loss_difference": float(np.max(np.abs(ours[:epochs] - theirs[:epochs]))),
+            "max_weight_difference": WEIGHT_PARITY,
             "epochs_compared": epochs,
         }
-    david, goliath = (np.array(h["loss"]) for h in histories)
-    epochs = min(len(david), len(goliath))
-    return {
-        "max_loss_difference": float(np.max(np.abs(david[:epochs] - goliath[:epochs]))),
-        "max_weight_difference": WEIGHT_PARITY,
-        "epochs_compared": epochs,
-    }
+    return gaps

@@ -32,11 +32,11 @@ def judge_seeds(seeds=3, mode="fair", **fighters_by_seed):
             seed,
             mode,
             david=fighters_by_seed["david"](seed),
-            goliath=fighters_by_seed["goliath"](seed),
+            keras=fighters_by_seed["keras"](seed),
         )
         for seed in range(seeds)
     ]
-    return judge(fights, "goliath")
+    return judge(fights, "keras")
 
 
 def rounds_of(verdict):
@@ -45,8 +45,9 @@ def rounds_of(verdict):
 
 def test_clear_accuracy_win_pooled_over_seeds():
     verdict = judge_seeds(
+        mode="native",
         david=lambda s: fighter(test_correct=330, n_test=333, test_loss=0.05),
-        goliath=lambda s: fighter(test_correct=300, n_test=333, test_loss=0.05),
+        keras=lambda s: fighter(test_correct=300, n_test=333, test_loss=0.05),
     )
     accuracy = rounds_of(verdict)["accuracy"]
     assert accuracy.winner == "david"
@@ -65,8 +66,9 @@ def test_clear_accuracy_win_pooled_over_seeds():
 
 def test_overlapping_accuracy_is_a_draw():
     verdict = judge_seeds(
+        mode="native",
         david=lambda s: fighter(test_correct=97),
-        goliath=lambda s: fighter(test_correct=98),
+        keras=lambda s: fighter(test_correct=98),
     )
     accuracy = rounds_of(verdict)["accuracy"]
     assert accuracy.winner == "draw"
@@ -75,22 +77,24 @@ def test_overlapping_accuracy_is_a_draw():
 
 def test_clear_loss_win_by_paired_t_interval():
     verdict = judge_seeds(
+        mode="native",
         seeds=5,
         david=lambda s: fighter(test_loss=0.30 + 0.01 * s),
-        goliath=lambda s: fighter(test_loss=0.20 + 0.012 * s),
+        keras=lambda s: fighter(test_loss=0.20 + 0.012 * s),
     )
     loss = rounds_of(verdict)["loss"]
-    assert loss.winner == "goliath"
+    assert loss.winner == "keras"
     assert loss.test == LOSS_TEST
     assert 0 < loss.low <= loss.estimate <= loss.high
-    assert loss.sentence.startswith("Goliath wins on loss, 0.224 vs 0.32: lower by 0.096 [")
+    assert loss.sentence.startswith("Keras wins on loss, 0.224 vs 0.32: lower by 0.096 [")
 
 
 def test_loss_differences_of_both_signs_are_a_draw():
     verdict = judge_seeds(
+        mode="native",
         seeds=4,
         david=lambda s: fighter(test_loss=0.2 + (0.05 if s % 2 else -0.05)),
-        goliath=lambda s: fighter(test_loss=0.2),
+        keras=lambda s: fighter(test_loss=0.2),
     )
     loss = rounds_of(verdict)["loss"]
     assert loss.winner == "draw"
@@ -99,11 +103,17 @@ def test_loss_differences_of_both_signs_are_a_draw():
 
 
 def test_parity_identical_losses_are_a_draw():
-    verdict = judge_seeds(
-        david=lambda s: fighter(test_loss=0.123456789),
-        goliath=lambda s: fighter(test_loss=0.123456789 + 1e-12),
-    )
-    loss = rounds_of(verdict)["loss"]
+    fights = [
+        fight(
+            seed=seed,
+            mode="native",
+            dtype="float64",
+            david=fighter(test_loss=0.123456789),
+            keras=fighter(test_loss=0.123456789 + 1e-12),
+        )
+        for seed in range(3)
+    ]
+    loss = rounds_of(judge(fights, "keras"))["loss"]
     assert loss.winner == "draw"
     assert loss.sentence == "loss a draw: identical to 1e-9 (parity)"
 
@@ -112,30 +122,32 @@ def test_parity_identical_losses_are_a_draw():
     ("dtype", "winner", "sentence"),
     [
         ("float32", "draw", "loss a draw: identical to 1e-4 (float32 parity)"),
-        ("float64", "goliath", "Goliath wins on loss, 0.1235 vs 0.1235: lower by 7.1e-06 ["),
+        ("float64", "keras", "Keras wins on loss, 0.1235 vs 0.1235: lower by 7.1e-06 ["),
     ],
 )
 def test_float32_rounding_is_parity_but_not_in_float64(dtype, winner, sentence):
     # Measured on the quick suite's float32 moons: the same maths, final losses ~1e-5 apart.
     fights = [
         fight(
+            mode="native",
             seed=seed,
             dtype=dtype,
             david=fighter(test_loss=0.1235 + 7e-6 + 1e-7 * seed),
-            goliath=fighter(test_loss=0.1235),
+            keras=fighter(test_loss=0.1235),
         )
         for seed in range(3)
     ]
-    loss = rounds_of(judge(fights, "goliath"))["loss"]
+    loss = rounds_of(judge(fights, "keras"))["loss"]
     assert loss.winner == winner
     assert loss.sentence.startswith(sentence)
 
 
 def test_one_seed_has_no_loss_interval():
     verdict = judge_seeds(
+        mode="native",
         seeds=1,
         david=lambda s: fighter(test_loss=0.5),
-        goliath=lambda s: fighter(test_loss=0.1),
+        keras=lambda s: fighter(test_loss=0.1),
     )
     loss = rounds_of(verdict)["loss"]
     assert (loss.winner, loss.test) == ("draw", ONE_SEED_TEST)
@@ -145,7 +157,7 @@ def test_twice_as_fast_with_tight_epoch_times_wins_on_speed():
     rng = np.random.default_rng(7)
     verdict = judge_seeds(
         david=lambda s: fighter(epoch_seconds=0.010 * (1 + 0.02 * rng.standard_normal(50))),
-        goliath=lambda s: fighter(epoch_seconds=0.020 * (1 + 0.02 * rng.standard_normal(50))),
+        keras=lambda s: fighter(epoch_seconds=0.020 * (1 + 0.02 * rng.standard_normal(50))),
     )
     speed = rounds_of(verdict)["speed"]
     assert speed.winner == "david"
@@ -156,21 +168,21 @@ def test_twice_as_fast_with_tight_epoch_times_wins_on_speed():
     assert verdict.sentence.startswith("David wins on speed")  # wins lead the sentence
 
 
-def test_goliath_faster_reads_as_goliath_n_times_faster():
+def test_keras_faster_reads_as_keras_n_times_faster():
     verdict = judge_seeds(
         david=lambda s: fighter(epoch_seconds=[0.031, 0.030, 0.029, 0.030]),
-        goliath=lambda s: fighter(epoch_seconds=[0.010, 0.0101, 0.0099, 0.010]),
+        keras=lambda s: fighter(epoch_seconds=[0.010, 0.0101, 0.0099, 0.010]),
     )
     speed = rounds_of(verdict)["speed"]
-    assert speed.winner == "goliath"
-    assert speed.sentence.startswith("Goliath wins on speed, 3.0x [")
+    assert speed.winner == "keras"
+    assert speed.sentence.startswith("Keras wins on speed, 3.0x [")
 
 
 def test_noisy_overlapping_times_are_a_draw():
     rng = np.random.default_rng(3)
     verdict = judge_seeds(
         david=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
-        goliath=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
+        keras=lambda s: fighter(epoch_seconds=rng.uniform(0.005, 0.05, 8)),
     )
     speed = rounds_of(verdict)["speed"]
     assert speed.winner == "draw"
@@ -183,7 +195,7 @@ def test_native_mode_compares_training_times_not_epoch_times():
     verdict = judge_seeds(
         mode="native",
         david=lambda s: fighter(epoch_seconds=[0.1] * 5, train_seconds=0.5 + 0.01 * s),
-        goliath=lambda s: fighter(epoch_seconds=[0.02] * 100, train_seconds=2.0 + 0.05 * s),
+        keras=lambda s: fighter(epoch_seconds=[0.02] * 100, train_seconds=2.0 + 0.05 * s),
     )
     speed = rounds_of(verdict)["speed"]
     assert speed.test == SPEED_TESTS["native"]
@@ -197,28 +209,29 @@ def test_native_mode_compares_training_times_not_epoch_times():
 def test_forfeit_when_one_fighter_diverged_in_every_seed():
     verdict = judge_seeds(
         david=lambda s: fighter(status="diverged", diverged_at=37, epoch_seconds=[0.01] * 50),
-        goliath=lambda s: fighter(),
+        keras=lambda s: fighter(),
     )
-    assert [r.winner for r in verdict.rounds] == ["goliath"] * 3
+    assert [r.name for r in verdict.rounds] == ["speed", "memory"]  # fair mode's rounds
+    assert [r.winner for r in verdict.rounds] == ["keras"] * 2
     assert {r.test for r in verdict.rounds} == {FORFEIT_TEST}
-    assert verdict.sentence == "Goliath wins by forfeit: David diverged at epoch 37."
+    assert verdict.sentence == "Keras wins by forfeit: David diverged at epoch 37."
 
 
 def test_no_contest_when_neither_fighter_finished():
     verdict = judge_seeds(
         david=lambda s: fighter(status="diverged", diverged_at=3),
-        goliath=lambda s: fighter(status="failed", reason="failed: MemoryError"),
+        keras=lambda s: fighter(status="failed", reason="failed: MemoryError"),
     )
-    assert [r.winner for r in verdict.rounds] == ["draw"] * 3
+    assert [r.winner for r in verdict.rounds] == ["draw"] * 2
     assert {r.test for r in verdict.rounds} == {NO_CONTEST_TEST}
     assert verdict.sentence.startswith("No contest: David diverged at epoch 3")
-    assert "Goliath failed: MemoryError" in verdict.sentence
+    assert "Keras failed: MemoryError" in verdict.sentence
 
 
 def test_seeds_where_a_fighter_failed_are_left_out_and_counted():
     verdict = judge_seeds(
         david=lambda s: fighter(status="failed" if s == 1 else "ok"),
-        goliath=lambda s: fighter(),
+        keras=lambda s: fighter(),
     )
     assert all(r.seeds_compared == 2 for r in verdict.rounds)
     assert "2 of 3 seeds compared" in verdict.sentence
@@ -227,27 +240,29 @@ def test_seeds_where_a_fighter_failed_are_left_out_and_counted():
 
 def test_judge_takes_one_case():
     with pytest.raises(ValueError, match="one case"):
-        judge([fight("a"), fight("b")], "goliath")
+        judge([fight("a"), fight("b")], "keras")
 
 
 def test_scoreboard_counts_rounds():
     win = judge_seeds(
         david=lambda s: fighter(test_correct=99, epoch_seconds=[0.01] * 9),
-        goliath=lambda s: fighter(test_correct=60, epoch_seconds=[0.05] * 9),
+        keras=lambda s: fighter(test_correct=60, epoch_seconds=[0.05] * 9),
     )
-    forfeit = judge_seeds(david=lambda s: fighter(status="failed"), goliath=lambda s: fighter())
-    board = scoreboard([win, forfeit], "goliath")
-    assert (board.david, board.opponent_wins, board.draws) == (2, 3, 1)
-    assert board.sentence() == "Goliath takes the card, 3 rounds to 2 (1 round drawn)."
+    forfeit = judge_seeds(david=lambda s: fighter(status="failed"), keras=lambda s: fighter())
+    board = scoreboard([win, forfeit], "keras")
+    # win: David takes speed, memory is equal (a draw); forfeit: Keras takes both fair rounds.
+    assert (board.david, board.opponent_wins, board.draws) == (1, 2, 1)
+    assert board.sentence() == "Keras takes the card, 2 rounds to 1 (1 round drawn)."
 
 
 def test_three_same_signed_but_noisy_loss_differences_are_a_draw():
     """A bootstrap over 3 seeds would call this a win (every resample mean is > 0); t does not."""
     gaps = [0.01, 0.05, 0.002]
     verdict = judge_seeds(
+        mode="native",
         seeds=3,
         david=lambda s: fighter(test_loss=0.3 + gaps[s]),
-        goliath=lambda s: fighter(test_loss=0.3),
+        keras=lambda s: fighter(test_loss=0.3),
     )
     loss = rounds_of(verdict)["loss"]
     assert loss.winner == "draw" and loss.low < 0 < loss.high

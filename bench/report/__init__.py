@@ -13,7 +13,7 @@ from .sections import build_document
 
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "report.html"
-_OUR_FIGURE = re.compile(r"(\d{2,}-.*-(loss|boundaries|confusion)|trend)\.png")
+_OUR_FIGURE = re.compile(r"(\d{2,}-.*-(loss|boundaries|evolution|confusion)|trend)\.(png|gif)")
 
 
 def render_report(run_dir: str | Path) -> dict[str, Path]:
@@ -23,9 +23,10 @@ def render_report(run_dir: str | Path) -> dict[str, Path]:
         raise ResultsError(f"{run.run_dir}: no case results in {CASES_DIR}/ yet, nothing to report")
     document = build_document(run)
     figures = run.run_dir / FIGURES_DIR
-    for figure in document.figures:
-        write_bytes(figures / figure.filename, figure.png)
-    _remove_stale_figures(figures, {figure.filename for figure in document.figures})
+    files = document.files()
+    for filename, data in files.items():
+        write_bytes(figures / filename, data)
+    _remove_stale_figures(figures, set(files))
     paths = {"markdown": run.run_dir / MARKDOWN_FILE, "html": run.run_dir / HTML_FILE}
     write_text(paths["markdown"], to_markdown(document))
     write_text(paths["html"], to_html(document))
@@ -34,6 +35,6 @@ def render_report(run_dir: str | Path) -> dict[str, Path]:
 
 def _remove_stale_figures(folder: Path, keep: set[str]) -> None:
     """Drop figures of an earlier render (case order or names changed) so none are orphaned."""
-    for path in folder.glob("*.png"):
+    for path in folder.glob("*.*"):
         if path.name not in keep and _OUR_FIGURE.fullmatch(path.name):
             path.unlink(missing_ok=True)

@@ -42,7 +42,22 @@ class Figure:
     png: bytes = field(repr=False)
 
 
-Block = Heading | Paragraph | Table | Figure
+@dataclass(frozen=True)
+class Animation:
+    """A GIF and a still strip of its frames: the strip in Markdown, the GIF in HTML."""
+
+    filename: str  # the GIF's; the strip is the same name with .png
+    alt: str
+    gif: bytes = field(repr=False)
+    strip: bytes = field(repr=False)
+
+    @property
+    def strip_filename(self) -> str:
+        """The still strip's file name."""
+        return self.filename.removesuffix(".gif") + ".png"
+
+
+Block = Heading | Paragraph | Table | Figure | Animation
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,13 @@ class Document:
     title: str
     blocks: list[Block]
 
-    @property
-    def figures(self) -> list[Figure]:
-        """Every figure, in order."""
-        return [block for block in self.blocks if isinstance(block, Figure)]
+    def files(self) -> dict[str, bytes]:
+        """Every picture the Markdown links to, by file name."""
+        files = {}
+        for block in self.blocks:
+            if isinstance(block, Figure):
+                files[block.filename] = block.png
+            elif isinstance(block, Animation):
+                files[block.filename] = block.gif
+                files[block.strip_filename] = block.strip
+        return files

@@ -7,7 +7,12 @@ from functools import cache
 
 import jinja2
 
-from .document import Document, Figure, Heading, Paragraph, Table
+from .document import Animation, Document, Figure, Heading, Paragraph, Table
+
+
+def _data_uri(image: bytes) -> str:
+    kind = "gif" if image[:4] == b"GIF8" else "png"
+    return f"data:image/{kind};base64," + base64.b64encode(image).decode("ascii")
 
 
 @cache
@@ -19,14 +24,18 @@ def _template() -> jinja2.Template:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters["data_uri"] = lambda png: (
-        "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    )
+    environment.filters["data_uri"] = _data_uri
     return environment.get_template("report.html.j2")
 
 
 def to_html(document: Document) -> str:
     """Render the document."""
-    kinds = {Heading: "heading", Paragraph: "paragraph", Table: "table", Figure: "figure"}
+    kinds = {
+        Heading: "heading",
+        Paragraph: "paragraph",
+        Table: "table",
+        Figure: "figure",
+        Animation: "animation",
+    }
     blocks = [(kinds[type(block)], block) for block in document.blocks]
     return _template().render(title=document.title, blocks=blocks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .document import Document, Figure, Heading, Paragraph, Table
+from .document import Animation, Document, Figure, Heading, Paragraph, Table
 
 FIGURES_DIR = "figures"
 # Backslash-escape everything Markdown (and GitHub's extensions: tables, strikethrough, maths)
@@ -36,4 +36,9 @@ def to_markdown(document: Document) -> str:
             parts.append("\n".join(lines))
         elif isinstance(block, Figure):
             parts.append(f"![{escape(block.alt)}]({FIGURES_DIR}/{block.filename})")
+        elif isinstance(block, Animation):
+            parts.append(
+                f"![{escape(block.alt)}]({FIGURES_DIR}/{block.strip_filename}) "
+                f"([animated]({FIGURES_DIR}/{block.filename}))"
+            )
     return "\n\n".join(parts) + "\n"

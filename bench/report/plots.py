@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -25,6 +27,8 @@ DPI = 100
 SIZE = (8.0, 3.5)
 LOG_SCALE_RANGE = 30.0  # max/min loss ratio above which a linear axis flattens the tail
 MAX_ANNOTATED_CLASSES = 12  # beyond this the counts no longer fit in their cells
+PANELS_PER_ROW = 3
+GIF_DPI = 70
 
 
 def _colours(fighters: Sequence[str]) -> dict[str, str]:
@@ -70,38 +74,140 @@ def loss_curves(fights: Sequence[Fight]) -> bytes:
         return _png(fig)
 
 
-def decision_boundaries(fight: Fight) -> bytes | None:
-    """Each fighter's decision regions and the test points, side by side; None if not 2-D."""
+def _test_points(fight: Fight) -> tuple[np.ndarray, np.ndarray] | None:
+    """The 2-D test points and their colours, or None when the data is not 2-D."""
     points = fight.test_points
-    boundaries = {name: record.decision_boundary for name, record in fight.fighters.items()}
-    if not points or not any(boundaries.values()):
+    kinds = [r.decision_boundary["kind"] for r in fight.fighters.values() if r.decision_boundary]
+    if not points or not kinds:
         return None
     x = np.asarray(points["x"], dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != 2:
         return None
-    labels = np.asarray(points["y"], dtype=int)
+    palette = np.array(BINARY_COLOURS if kinds[0] == "probability" else CLASS_COLOURS)
+    return x, palette[np.asarray(points["y"], dtype=int) % len(palette)]
+
+
+def _grid_shape(panels: int) -> tuple[int, int]:
+    cols = min(panels, PANELS_PER_ROW)
+    return -(-panels // cols), cols
+
+
+def decision_boundaries(fight: Fight) -> bytes | None:
+    """Each fighter's final decision regions and the test points; None if not 2-D."""
+    shown = _test_points(fight)
+    if shown is None:
+        return None
+    x, colours = shown
     n_classes = int(fight.dataset["n_classes"])
-    kind = next(b["kind"] for b in boundaries.values() if b)
-    palette = np.array(BINARY_COLOURS if kind == "probability" else CLASS_COLOURS)
-    colours = palette[labels % len(palette)]
-    with _figure(1, len(boundaries), sharex=True, sharey=True, squeeze=False) as (fig, axes):
-        for ax, (name, record) in zip(axes[0], fight.fighters.items(), strict=True):
-            boundary = boundaries[name]
-            if boundary is None:
-                _note(ax, f"no boundary:\n{record.reason or record.status}")
+    rows, cols = _grid_shape(len(fight.fighters))
+    size = (3.0 * cols, 3.0 * rows + 0.4)
+    with _figure(rows, cols, figsize=size, squeeze=False) as (fig, axes):
+        flat = axes.ravel()
+        for ax, (name, record) in zip(flat, fight.fighters.items(), strict=False):
+            if record.decision_boundary is None:
+                _note(ax, f"no boundary:\n{record.status}")
             else:
-                _shade(ax, boundary, n_classes)
-            ax.scatter(x[:, 0], x[:, 1], c=colours, s=14, edgecolors="black", linewidths=0.4)
+                _shade(ax, record.decision_boundary, n_classes)
+            ax.scatter(x[:, 0], x[:, 1], c=colours, s=10, edgecolors="black", linewidths=0.3)
             title = display_name(name)
             if record.status != "ok":
                 title += f" ({record.status})"
             elif record.metrics is not None:
-                title += f": test accuracy {record.metrics.test_accuracy:.3f}"
-            ax.set_title(title, fontsize=10)
+                title += f": {record.metrics.test_accuracy:.3f}"
+            ax.set_title(title, fontsize=9)
             ax.set_aspect("equal", adjustable="box")
-        shading = "shading P(class 1), line at 0.5" if kind == "probability" else "predicted class"
-        fig.suptitle(f"Decision boundaries, seed {fight.seed} ({shading})", fontsize=10)
+            ax.tick_params(labelsize=7)
+        for ax in flat[len(fight.fighters) :]:
+            ax.set_axis_off()
+        kind = next(
+            r.decision_boundary["kind"] for r in fight.fighters.values() if r.decision_boundary
+        )
+        shading = "P(class 1), line at 0.5" if kind == "probability" else "predicted class"
+        fig.suptitle(
+            f"Decision boundaries after training, seed {fight.seed} "
+            f"({shading}; test accuracy in titles)",
+            fontsize=9,
+        )
         return _png(fig)
+
+
+def _snapshot_frames(fight: Fight) -> tuple[list[int], dict[str, dict[int, dict]]] | None:
+    """Per fighter, its boundary at each recorded epoch (the final one included)."""
+    frames: dict[str, dict[int, dict]] = {}
+    for name, record in fight.fighters.items():
+        final = record.decision_boundary
+        if final is None:
+            continue
+        # A snapshot is the final boundary's grid, coarser: its values are all that differ.
+        frames[name] = {
+            snapshot["epoch"]: {**final, "values": snapshot["values"]}
+            for snapshot in record.boundary_snapshots
+        }
+        frames[name][record.epochs_run] = final
+    if not frames:
+        return None
+    epochs = sorted({epoch for per_epoch in frames.values() for epoch in per_epoch})
+    return epochs, frames
+
+
+def boundary_evolution(fight: Fight) -> tuple[bytes, bytes] | None:
+    """How each fighter's boundary formed: a strip of snapshots (PNG) and an animation (GIF)."""
+    shown, snapshots = _test_points(fight), _snapshot_frames(fight)
+    if shown is None or snapshots is None:
+        return None
+    x, colours = shown
+    epochs, frames = snapshots
+    n_classes = int(fight.dataset["n_classes"])
+    names = list(frames)
+    size = (1.9 * len(epochs), 1.9 * len(names) + 0.4)
+    with _figure(len(names), len(epochs), figsize=size, squeeze=False) as (fig, axes):
+        for row, name in enumerate(names):
+            for col, epoch in enumerate(epochs):
+                ax = axes[row][col]
+                boundary = frames[name].get(epoch)
+                if boundary is not None:
+                    _shade(ax, boundary, n_classes)
+                ax.scatter(x[:, 0], x[:, 1], c=colours, s=3, linewidths=0)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if row == 0:
+                    ax.set_title(f"epoch {epoch}", fontsize=8)
+                if col == 0:
+                    ax.set_ylabel(display_name(name), fontsize=8)
+        fig.suptitle(f"Decision boundaries during training, seed {fight.seed}", fontsize=9)
+        strip = _png(fig)
+    return strip, _animation(fight, x, colours, epochs, frames, n_classes)
+
+
+def _animation(fight, x, colours, epochs, frames, n_classes) -> bytes:
+    """One frame per recorded epoch, every fighter side by side: an animated GIF."""
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    names = list(frames)
+    rows, cols = _grid_shape(len(names))
+    with _figure(rows, cols, figsize=(2.6 * cols, 2.6 * rows + 0.4), squeeze=False) as (fig, axes):
+        flat = axes.ravel()
+        for ax in flat[len(names) :]:
+            ax.set_axis_off()
+
+        def draw(frame: int) -> None:
+            epoch = epochs[frame]
+            for ax, name in zip(flat, names, strict=False):
+                ax.clear()
+                known = [e for e in frames[name] if e <= epoch]
+                if known:
+                    _shade(ax, frames[name][max(known)], n_classes)
+                ax.scatter(x[:, 0], x[:, 1], c=colours, s=4, linewidths=0)
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_title(display_name(name), fontsize=8)
+            fig.suptitle(f"Decision boundaries, seed {fight.seed}: epoch {epoch}", fontsize=9)
+
+        animation = FuncAnimation(fig, draw, frames=len(epochs))
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "boundaries.gif"
+            animation.save(path, writer=PillowWriter(fps=1), dpi=GIF_DPI)
+            return path.read_bytes()
 
 
 def confusion_matrices(fights: Sequence[Fight]) -> bytes | None:
@@ -125,8 +231,11 @@ def confusion_matrices(fights: Sequence[Fight]) -> bytes | None:
     if not any(seeds.values()):
         return None
     names = fights[0].class_names
-    with _figure(1, len(fighters), squeeze=False) as (fig, axes):
-        for ax, name in zip(axes[0], fighters, strict=True):
+    rows, cols = _grid_shape(len(fighters))
+    with _figure(rows, cols, figsize=(3.2 * cols, 3.0 * rows + 0.4), squeeze=False) as (fig, axes):
+        for ax in axes.ravel()[len(fighters) :]:
+            ax.set_axis_off()
+        for ax, name in zip(axes.ravel(), fighters, strict=False):
             ax.set_title(f"{display_name(name)} ({_seeds(seeds[name])})", fontsize=10)
             if not seeds[name]:
                 _note(ax, "no predictions")
@@ -226,7 +335,8 @@ def _mean_curve(series: Sequence[Sequence[float | None]]) -> np.ndarray:
 @contextmanager
 def _figure(rows: int, cols: int, **kwargs: Any) -> Iterator[tuple[Any, Any]]:
     """A small figure that is always closed, even when drawing fails."""
-    fig, axes = plt.subplots(rows, cols, figsize=SIZE, dpi=DPI, **kwargs)
+    kwargs.setdefault("figsize", SIZE)
+    fig, axes = plt.subplots(rows, cols, dpi=DPI, **kwargs)
     try:
         yield fig, axes
     finally:

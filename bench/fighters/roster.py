@@ -1,0 +1,110 @@
+"""The roster: every fighter the harness can field, how to build it and the process it needs.
+
+A fighter is a model class with numpy_nn.Network's interface (see base.py), the options its
+constructor takes, and the environment its worker process starts with: variables a framework
+reads when it is imported (backend, kernels, determinism) must be set before that import, so
+every fighter trains in a process of its own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import HarnessError
+
+
+@dataclass(frozen=True)
+class FighterConfig:
+    """One entry of the roster."""
+
+    name: str
+    display: str  # how reports name it
+    description: str  # what it is, in one line
+    model: str  # "module:Class" of its model, built in its worker process
+    options: dict[str, Any] = field(default_factory=dict)  # extra constructor arguments
+    env: dict[str, str] = field(default_factory=dict)  # its process settings
+    requires: tuple[str, ...] = ()  # modules it imports, to say when it cannot run here
+    install_hint: str = ""
+
+    def unavailable_reason(self) -> str | None:
+        """Why this fighter cannot run on this machine, or None when it can."""
+        missing = [module for module in self.requires if importlib.util.find_spec(module) is None]
+        if not missing:
+            return None
+        hint = f" ({self.install_hint})" if self.install_hint else ""
+        return f"not installed: {', '.join(missing)}{hint}"
+
+
+_TF = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+ROSTER: dict[str, FighterConfig] = {
+    config.name: config
+    for config in (
+        FighterConfig(
+            "david",
+            "David",
+            "numpy_nn: the from-scratch NumPy network",
+            "numpy_nn:Network",
+            requires=("numpy",),
+        ),
+        FighterConfig(
+            "keras",
+            "Keras",
+            "Keras as pip ships it: model.fit, compile() defaults, TensorFlow's own kernels",
+            "keras_ref:KerasNetwork",
+            env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
+            requires=("tensorflow", "keras"),
+        ),
+        FighterConfig(
+            "keras-xla",
+            "Keras XLA",
+            "Keras at full strength: XLA-compiled, one call runs a whole epoch of steps",
+            "keras_ref:KerasNetwork",
+            options={"jit_compile": True, "steps_per_execution": "epoch"},
+            env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
+            requires=("tensorflow", "keras"),
+        ),
+        FighterConfig(
+            "keras-deterministic",
+            "Keras (deterministic)",
+            "Keras with op determinism on and oneDNN off: the float64 parity proof's Keras",
+            "keras_ref:KerasNetwork",
+            env={**_TF, "KERAS_REF_DETERMINISTIC": "1", "TF_ENABLE_ONEDNN_OPTS": "0"},
+            requires=("tensorflow", "keras"),
+        ),
+        FighterConfig(
+            "tf-loop",
+            "TF loop",
+            "the ceiling: a hand-written tf.function(jit_compile=True) that runs a whole epoch",
+            "keras_ref:CompiledLoopNetwork",
+            env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
+            requires=("tensorflow", "keras"),
+        ),
+        FighterConfig(
+            "sklearn",
+            "scikit-learn",
+            "scikit-learn's MLPClassifier / MLPRegressor, one partial_fit per batch when fair",
+            "bench.fighters.sklearn_mlp:SklearnNetwork",
+            requires=("sklearn",),
+        ),
+        FighterConfig(
+            "keras-jax",
+            "Keras on JAX",
+            "Keras 3 on the JAX backend, model.fit with compile() defaults",
+            "keras_ref:KerasNetwork",
+            env={"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
+            requires=("jax", "keras"),
+            install_hint="pip install -e '.[jax]'",
+        ),
+    )
+}
+DEFAULT_FIGHTERS = ("david", "keras", "keras-xla", "tf-loop", "sklearn")
+
+
+def fighter_config(name: str) -> FighterConfig:
+    """The roster entry of a fighter, or a clear error naming the valid choices."""
+    if name not in ROSTER:
+        raise HarnessError(f"unknown fighter {name!r}; choose one of {', '.join(ROSTER)}")
+    return ROSTER[name]

@@ -1,0 +1,64 @@
+"""What a fight's result depends on, hashed: a resume reuses a result only when it still holds."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .case import Case
+from .fighters.roster import fighter_config
+
+# Packages whose version changes what a fighter computes.
+_DISTRIBUTIONS = ("numpy", "scikit-learn", "tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib")
+
+
+@cache
+def _source_digest(module: str) -> str:
+    """SHA-256 of a module's source: every .py file of its package, or the one file."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return "missing"
+    origin = Path(spec.origin)
+    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _versions() -> dict[str, str]:
+    found = {}
+    for name in _DISTRIBUTIONS:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def fighter_version(name: str) -> dict[str, Any]:
+    """A fighter's code version: its model's source, its options and settings, the versions."""
+    config = fighter_config(name)
+    return {
+        "model": config.model,
+        "source": _source_digest(config.model.split(":")[0]),
+        "options": config.options,
+        "env": config.env,
+        "versions": _versions(),
+    }
+
+
+def config_fingerprint(case: Case, dataset_fingerprint: str | None) -> str:
+    """SHA-256 of the case's resolved settings, its data and each fighter's code version."""
+    document = {
+        "case": case.as_dict(),
+        "dataset": dataset_fingerprint,
+        "fighters": {name: fighter_version(name) for name in case.fighters},
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()

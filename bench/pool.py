@@ -1,0 +1,185 @@
+"""Worker processes, one per fighter, started once with that fighter's settings and reused.
+
+A worker that crashes (a segfault, the kernel's OOM killer) or outlives its time limit becomes
+a failed record with the reason; the next fight starts a fresh worker for that fighter.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .fighters.roster import FighterConfig, fighter_config
+from .train import FighterTask
+from .worker import _HEADER
+
+EpochHook = Callable[[int, dict[str, Any]], None]
+STARTUP_SECONDS = 300.0  # importing TensorFlow takes 4-6 s here; a loaded machine, far more
+LOG_TAIL = 2_000  # characters of a dead worker's log quoted in its failure
+
+
+class WorkerLost(Exception):
+    """The worker died or was killed; the message says how."""
+
+
+def _project_root() -> str:
+    return str(Path(__file__).resolve().parent.parent)
+
+
+class Worker:
+    """One fighter's worker process."""
+
+    def __init__(self, config: FighterConfig, log_path: Path, env: dict[str, str] | None = None):
+        self.config = config
+        self.log_path = log_path
+        self.settings: dict[str, Any] = {}
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "ab")  # noqa: SIM115  (open for the worker's whole life)
+        environment = {**os.environ, **config.env, **(env or {})}
+        # The worker imports bench from this checkout, whatever its working directory.
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [_project_root(), os.environ.get("PYTHONPATH")])
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.worker", config.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env=environment,
+            start_new_session=True,  # Ctrl-C reaches the coordinator, which stops its workers
+        )
+        ready = self._receive(time.monotonic() + STARTUP_SECONDS, "starting")
+        self.settings = ready["settings"]
+
+    def run(
+        self, task: FighterTask, timeout: float, on_epoch: EpochHook | None = None
+    ) -> dict[str, Any]:
+        """Send one task and wait for its record; WorkerLost when the worker dies or times out."""
+        payload = pickle.dumps({"kind": "task", "task": task}, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.process.stdin.write(_HEADER.pack(len(payload)) + payload)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as err:
+            raise WorkerLost(self._death(f"could not send the task ({err})")) from err
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self._receive(deadline, f"training (limit {timeout:g} s)")
+            if reply["kind"] == "record":
+                return reply["record"]
+            if on_epoch is not None:
+                on_epoch(reply["epoch"], {"loss": reply["loss"]})
+
+    def _receive(self, deadline: float, doing: str) -> dict[str, Any]:
+        header = self._read(_HEADER.size, deadline, doing)
+        (size,) = _HEADER.unpack(header)
+        return pickle.loads(self._read(size, deadline, doing))
+
+    def _read(self, size: int, deadline: float, doing: str) -> bytes:
+        fd = self.process.stdout.fileno()
+        chunks, missing = [], size
+        while missing:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                self.kill()
+                raise WorkerLost(f"timed out while {doing}: worker killed")
+            chunk = os.read(fd, min(missing, 1 << 20))
+            if not chunk:
+                raise WorkerLost(self._death(f"died while {doing}"))
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
+
+    def _death(self, what: str) -> str:
+        try:
+            code = self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.wait()
+        if code < 0:
+            name = signal.Signals(-code).name
+            cause = " (killed: out of memory?)" if name == "SIGKILL" else ""
+            how = f"{name}{cause}"
+        else:
+            how = f"exit code {code}"
+        return f"worker process {what}: {how}; log {self.log_path}:\n{self._tail()}"
+
+    def _tail(self) -> str:
+        self._log.flush()
+        try:
+            text = self.log_path.read_bytes()[-LOG_TAIL:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return text.strip()
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+            self.process.wait()
+
+    def close(self) -> None:
+        """Ask the worker to stop, then make sure it has."""
+        if self.process.poll() is None:
+            try:
+                payload = pickle.dumps({"kind": "stop"})
+                self.process.stdin.write(_HEADER.pack(len(payload)) + payload)
+                self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
+        self._log.close()
+
+
+class WorkerPool:
+    """At most one live worker per fighter, started on first use, replaced after a loss."""
+
+    def __init__(self, log_dir: Path, env: dict[str, str] | None = None):
+        self.log_dir = Path(log_dir)
+        self.env = env or {}
+        self._workers: dict[str, Worker] = {}
+
+    def run(
+        self, task: FighterTask, timeout: float, on_epoch: EpochHook | None = None
+    ) -> dict[str, Any]:
+        """Train one fighter; a lost worker becomes a failed record, and is replaced next time."""
+        try:
+            worker = self._worker(task.fighter)
+            record = worker.run(task, timeout, on_epoch)
+        except WorkerLost as err:
+            self._workers.pop(task.fighter, None)
+            return {"status": "failed", "reason": str(err).splitlines()[0], "traceback": str(err)}
+        record["process"] = worker.settings
+        return record
+
+    def settings(self, fighter: str) -> dict[str, Any]:
+        """The settings a fighter's worker reported (starting it if needed)."""
+        return self._worker(fighter).settings
+
+    def _worker(self, fighter: str) -> Worker:
+        if fighter not in self._workers:
+            config = fighter_config(fighter)
+            self._workers[fighter] = Worker(config, self.log_dir / f"{fighter}.log", self.env)
+        return self._workers[fighter]
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self._workers.values():
+            worker.close()
+        self._workers.clear()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
