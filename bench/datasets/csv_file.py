@@ -6,6 +6,7 @@ Rows in messages are data rows counted from 1: row 1 is the line after the heade
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,21 @@ def _parse(content: bytes, path: str) -> pd.DataFrame:
     except UnicodeDecodeError as err:
         raise DatasetError(f"{path}: not UTF-8 text ({err})") from err
     except pd.errors.ParserWarning as err:
-        raise DatasetError(f"{path}: a row has more fields than the header has columns") from err
+        raise DatasetError(f"{path}: rows have more fields than the header has columns") from err
     except (pd.errors.ParserError, ValueError) as err:
-        raise DatasetError(f"{path}: not a valid CSV file ({err})") from err
+        fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if fields:
+            columns, line, found = map(int, fields.groups())
+            raise DatasetError(
+                f"{path}: row {line - 1} (line {line}) has {found} fields; the header has "
+                f"{columns} columns"
+            ) from err
+        raise DatasetError(f"{path}: not a valid CSV file ({str(err).strip()})") from err
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it: 'wide' for text, 2.5 for a number."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def _first(mask: np.ndarray) -> int:
@@ -80,10 +93,10 @@ def _feature(column: pd.Series, path: str, name: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         row = _first(bad)
-        raw = column.iloc[row]
         what = "not a finite number" if np.isinf(values[row]) else "not a number"
         raise DatasetError(
-            f"{path}: column {name!r}, row {row + 1}: {raw!r} is {what}; features must be "
+            f"{path}: column {name!r}, row {row + 1}: {_shown(column.iloc[row])} is {what}; "
+            "features must be "
             "numeric (list the numeric columns in `features` to leave this one out)"
         )
     return values
@@ -104,8 +117,8 @@ def _target(column: pd.Series, path: str, name: str) -> tuple[np.ndarray, tuple[
             if fractional.any():
                 row = _first(fractional)
                 raise DatasetError(
-                    f"{path}: target column {name!r}, row {row + 1}: {values[row]!r} is not a "
-                    "class label; the harness classifies: use integer or text labels"
+                    f"{path}: target column {name!r}, row {row + 1}: {_shown(values[row])} is "
+                    "not a class label; the harness classifies: use integer or text labels"
                 )
             values = values.astype(np.int64)
         classes, labels = np.unique(values, return_inverse=True)
@@ -130,6 +143,9 @@ def make(seed: int, params: dict[str, Any], content: bytes | None) -> Split:
         raise DatasetError(f"{path}: no feature columns besides the target {target!r}")
     if frame.empty:
         raise DatasetError(f"{path}: no data rows after the header")
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        raise DatasetError(f"{path}: row {_first(blank) + 1} is empty")
     y, class_names = _target(frame[target], path, target)
     x = np.column_stack([_feature(frame[name], path, name) for name in features])
     return stratified_split(x, y, params["test_size"], seed, class_names)
