@@ -88,9 +88,9 @@ def test_missing_files_name_every_place_and_how_to_get_them(places, monkeypatch)
         "To get them: `make data`; or `apt-get install dataset-fashion-mnist` (Debian/Ubuntu, as "
         "root); or download the four files (train-images-idx3-ubyte.gz, "
         "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from "
-        "https://github.com/zalandoresearch/fashion-mnist (folder data/fashion) into one of the "
-        "places above, or into any folder named by $FASHION_MNIST_DIR or the dataset's `dir` "
-        "parameter."
+        "https://github.com/zalandoresearch/fashion-mnist (folder data/fashion) into a folder "
+        "named by $FASHION_MNIST_DIR or the dataset's `dir` parameter, or into Keras's cache "
+        "folder."
     )
     monkeypatch.delenv(fashion_mnist.ENV_VAR)
     with pytest.raises(DatasetError, match=r"\n  \$FASHION_MNIST_DIR: not set\n"):
@@ -111,7 +111,8 @@ def test_a_truncated_file_is_named_with_the_fix(places):
     assert message.startswith(
         f"dataset 'fashion_mnist' (n_train=60000, n_test=10000; seed 0): {images}: truncated: "
         "the header declares uint8 values of shape (60000, 28, 28) (47040000 bytes) but 1000 "
-        "bytes follow it\nReplace it with the genuine file. To get them: `make data`;"
+        "bytes follow it\nReplace it with the genuine file (or remove it: the next place that "
+        "has all four files is used). To get them: `make data`;"
     )
 
 
@@ -126,7 +127,7 @@ def test_a_file_that_is_not_the_genuine_one_fails_its_checksum(places):
         re.escape(f"{images}: checksum mismatch, not the genuine file (damaged or another ")
         + r"version\): expected \.gz MD5 8d4fb7e6c68d591d4c3dfef9ec88bf0d or content SHA-256 "
         r"c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888; found content "
-        r"SHA-256 [0-9a-f]{64}\nReplace it with the genuine file\. To get them: .*",
+        r"SHA-256 [0-9a-f]{64}\nReplace it with the genuine file \(or remove it: .*",
         str(err.value),
     )
 

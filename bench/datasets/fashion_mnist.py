@@ -90,8 +90,8 @@ FILE_NAMES = ", ".join(f"{f.name}.gz" for f in FILES.values())
 HOW_TO_GET = (
     "To get them: `make data`; or `apt-get install dataset-fashion-mnist` (Debian/Ubuntu, as "
     f"root); or download the four files ({FILE_NAMES}) from {SOURCE_URL} (folder data/fashion) "
-    f"into one of the places above, or into any folder named by ${ENV_VAR} or the dataset's "
-    "`dir` parameter."
+    f"into a folder named by ${ENV_VAR} or the dataset's `dir` parameter, or into Keras's cache "
+    "folder."
 )
 
 
@@ -154,7 +154,10 @@ def read_official(directory: str | None = None) -> dict[str, np.ndarray]:
         try:
             arrays[key] = read_idx(path, np.uint8, spec.shape, spec.checksums)
         except DatasetError as err:
-            raise DatasetError(f"{err}\nReplace it with the genuine file. {HOW_TO_GET}") from err
+            raise DatasetError(
+                f"{err}\nReplace it with the genuine file (or remove it: the next place that "
+                f"has all four files is used). {HOW_TO_GET}"
+            ) from err
     return arrays
 
 
