@@ -26,7 +26,10 @@ is one `partial_fit` on that epoch's rows in batch order with batch_size set to 
 sklearn's own loop then cuts exactly those batches, so its per-call input validation is paid
 once per epoch, as in its own `fit`. Any other cut is one `partial_fit` per batch (same numbers).
 Native mode is sklearn as its users run it: its own initial weights, shuffling and batching, one
-`partial_fit` per epoch (identical to `fit(max_iter=epochs)` with its tolerance-based stop off).
+`partial_fit` per epoch, sklearn's way of training epoch by epoch. Its first epoch is exactly
+`fit(max_iter=1)`'s; later epochs shuffle the rows afresh where `fit` reshuffles the previous
+epoch's order (alike in distribution, not in numbers), and sklearn's tolerance-based early stop
+does not apply: the harness decides how many epochs run.
 """
 
 from __future__ import annotations
@@ -183,7 +186,8 @@ class SklearnNetwork:
             learning_rate="constant",
             early_stopping=False,
             # A RandomState instance, not the int: every partial_fit then continues one stream
-            # (initial weights, then each epoch's shuffle) exactly as a single fit() would.
+            # (initial weights, then each epoch's shuffle); an int would re-seed every call and
+            # repeat the first epoch's permutation in every epoch.
             random_state=np.random.RandomState(self.seed),
             # partial_fit trains one epoch per call; the harness decides how many epochs run.
             n_iter_no_change=np.inf,
