@@ -357,7 +357,11 @@ class SklearnNetwork:
         return 2.0 * self._gradient_scale * self.l2 * sizes[0]
 
     def _check_native_init(self) -> None:
-        """sklearn draws its own initial weights: only the spec's default init means that."""
+        """sklearn draws its own initial weights: only the spec's default init means that.
+
+        (Its scheme: weights and biases uniform in +-sqrt(6 / (fan_in + fan_out)), or
+        +-sqrt(2 / (fan_in + fan_out)) for logistic hidden layers.)
+        """
         for index, layer in enumerate(self.layers):
             chosen = (layer["init"], layer["bias_init"])
             if chosen != NATIVE_INIT:
