@@ -29,5 +29,24 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Fashion-MNIST's four files: already where the loader looks, or installed from the Debian
+# package dataset-fashion-mnist where apt-get can (root, or sudo without a password); then
+# checked against their checksums. Otherwise it prints where it looked and how to get them, and
+# fails. Nothing else depends on it: CI without the files skips the tests that need them.
+.PHONY: data
+data: $(STAMP)
+	@$(PY) -m bench.datasets >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then SUDO=none; \
+	  elif [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ]; then \
+	    $$SUDO apt-get install -y dataset-fashion-mnist \
+	      || { $$SUDO apt-get update && $$SUDO apt-get install -y dataset-fashion-mnist; } \
+	      || echo "make data: apt-get could not install dataset-fashion-mnist"; \
+	  else echo "make data: cannot run apt-get as root here, so nothing was installed"; fi; }
+	@# Whatever happened above, this says where the files are, or where it looked and what to do.
+	$(PY) -m bench.datasets
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 import json
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -9,10 +10,26 @@ from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from bench import datasets
-from bench.datasets import DATASETS, describe_datasets, load_dataset
+from bench.datasets import DATASETS, DatasetError, describe_datasets, load_dataset
+from bench.datasets import cache as dataset_cache
+from bench.datasets import dataset as dataset_module
+from bench.errors import HarnessError
 
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+# The datasets made from nothing but their parameters (Fashion-MNIST and csv read files).
+MADE = [name for name in DATASETS if name not in ("fashion_mnist", "csv")]
+CLASS_NAMES = {
+    "moons": None,
+    "circles": None,
+    "xor": None,
+    "spiral": None,
+    "gaussian_quantiles": None,
+    "blobs": ("blob 0", "blob 1", "blob 2"),
+    "iris": ("setosa", "versicolor", "virginica"),
+    "wine": ("class_0", "class_1", "class_2"),
+    "breast_cancer": ("malignant", "benign"),
+    "digits": tuple("0123456789"),
+}
 
 
 def assert_same_data(a, b):
@@ -27,7 +44,7 @@ def forbid_generation(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("generated instead of read from the cache")
 
-    monkeypatch.setattr(datasets, "_make", boom)
+    monkeypatch.setattr(dataset_module, "build", boom)
 
 
 def only_cache_file(cache_dir):
@@ -36,7 +53,7 @@ def only_cache_file(cache_dir):
     return files[0]
 
 
-@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("name", MADE)
 def test_every_dataset_loads_split_and_standardised(name, tmp_path):
     d = load_dataset(name, seed=3, cache_dir=tmp_path)
     n_train, n_test = len(d.y_train), len(d.y_test)
@@ -64,7 +81,7 @@ def test_every_dataset_loads_split_and_standardised(name, tmp_path):
         d.x_train[0, 0] = 1.0
     summary = d.summary()
     assert json.loads(json.dumps(summary)) == summary
-    assert summary == {
+    expected = {
         "name": name,
         "params": DATASETS[name],
         "seed": 3,
@@ -74,6 +91,35 @@ def test_every_dataset_loads_split_and_standardised(name, tmp_path):
         "n_classes": d.n_classes,
         "fingerprint": d.fingerprint,
     }
+    if CLASS_NAMES[name] is not None:  # the results schema wants a list of names or no key
+        expected["class_names"] = list(CLASS_NAMES[name])
+    assert summary == expected
+
+
+@pytest.mark.parametrize("name", MADE)
+def test_class_names_where_the_data_have_them(name, tmp_path):
+    made = load_dataset(name, 1, cache_dir=tmp_path)
+    cached = load_dataset(name, 1, cache_dir=tmp_path)
+    assert made.class_names == cached.class_names == CLASS_NAMES[name]
+    if made.class_names is not None:
+        assert len(made.class_names) == made.n_classes
+
+
+def test_class_names_label_the_right_samples():
+    iris = load_dataset("iris", 0, cache_dir=None)
+    # Setosa is the small-petalled one: its standardised petal length is far below the others'.
+    petal_length = iris.x_train[:, 2]
+    setosa = iris.y_train == iris.class_names.index("setosa")
+    assert petal_length[setosa].max() < petal_length[~setosa].min()
+    cancer = load_dataset("breast_cancer", 0, cache_dir=None)
+    # 212 malignant and 357 benign tumours in the Wisconsin data.
+    counts = np.bincount(np.concatenate([cancer.y_train, cancer.y_test]))
+    assert dict(zip(cancer.class_names, counts.tolist(), strict=True)) == {
+        "malignant": 212,
+        "benign": 357,
+    }
+    blobs = load_dataset("blobs", 0, cache_dir=None, centers=4)
+    assert blobs.class_names == ("blob 0", "blob 1", "blob 2", "blob 3")
 
 
 def test_moons_seed_100_is_the_seed_articles_data():
@@ -127,16 +173,34 @@ def test_cache_file_is_named_readably_and_loads_without_pickle(tmp_path, monkeyp
     path = only_cache_file(cache_dir)
     assert re.fullmatch(r"moons-[0-9a-f]{12}-seed0\.npz", path.name)
     with np.load(path, allow_pickle=False) as z:
-        assert set(z.files) == {*ARRAYS, "fingerprint", "params", "name", "seed"}
+        assert set(z.files) == {*ARRAYS, "key", "fingerprint", "class_names"}
         for key in ARRAYS:
             np.testing.assert_array_equal(z[key], getattr(d, key))
         assert z["fingerprint"].dtype.kind == "U" and z["fingerprint"].shape == ()
         assert str(z["fingerprint"]) == d.fingerprint
-        assert json.loads(str(z["params"]))["params"] == d.params
+        key = json.loads(str(z["key"]))
+        assert key["params"] == d.params and (key["name"], key["seed"]) == ("moons", 0)
+        assert json.loads(str(z["class_names"])) is None
+    # Stored, not deflated: every member is one run of bytes the reader can map.
+    with zipfile.ZipFile(path) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
     mtime = path.stat().st_mtime_ns
     forbid_generation(monkeypatch)
-    assert_same_data(d, load_dataset("moons", 0, cache_dir=cache_dir))
+    cached = load_dataset("moons", 0, cache_dir=cache_dir)
+    assert_same_data(d, cached)
     assert path.stat().st_mtime_ns == mtime
+    # Read by mapping the file, not by copying it; and still read-only.
+    for key in ARRAYS:
+        array = getattr(cached, key)
+        assert isinstance(array.base, np.memmap) and not array.flags.writeable
+
+
+def test_cache_files_are_named_by_what_the_data_depend_on(tmp_path):
+    key = dataset_module.request_key("moons", DATASETS["moons"], 4, None)
+    assert dataset_cache.cache_path(tmp_path, "moons", key, 4).name.endswith("-seed4.npz")
+    # When the seed changes nothing (all of Fashion-MNIST), one file serves every seed.
+    unseeded = dataset_cache.cache_path(tmp_path, "fashion_mnist", key, None)
+    assert re.fullmatch(r"fashion_mnist-[0-9a-f]{12}\.npz", unseeded.name)
 
 
 def corrupt_garbage(path):
@@ -154,11 +218,24 @@ def corrupt_fingerprint(path):
     np.savez(path, **stored)
 
 
-def corrupt_params(path):
+def corrupt_key(path):
     with np.load(path) as z:
         stored = dict(z)
-    stored["params"] = np.array(json.dumps({"n_samples": 999}))
+    stored["key"] = np.array(json.dumps({"n_samples": 999}))
     np.savez(path, **stored)
+
+
+def corrupt_class_names(path):
+    with np.load(path) as z:
+        stored = dict(z)
+    stored["class_names"] = np.array(json.dumps(["only one name"]))
+    np.savez(path, **stored)
+
+
+def corrupt_compress(path):
+    with np.load(path) as z:
+        stored = dict(z)
+    np.savez_compressed(path, **stored)  # the same arrays, but deflated: cannot be mapped
 
 
 def corrupt_missing_key(path):
@@ -169,7 +246,15 @@ def corrupt_missing_key(path):
 
 @pytest.mark.parametrize(
     "corrupt",
-    [corrupt_garbage, corrupt_truncate, corrupt_fingerprint, corrupt_params, corrupt_missing_key],
+    [
+        corrupt_garbage,
+        corrupt_truncate,
+        corrupt_fingerprint,
+        corrupt_key,
+        corrupt_class_names,
+        corrupt_compress,
+        corrupt_missing_key,
+    ],
 )
 def test_a_bad_cache_file_is_regenerated_and_overwritten(corrupt, tmp_path, monkeypatch):
     good = load_dataset("xor", 5, cache_dir=tmp_path)
@@ -183,15 +268,16 @@ def test_a_bad_cache_file_is_regenerated_and_overwritten(corrupt, tmp_path, monk
 
 def test_unknown_dataset():
     names = (
-        "moons, circles, xor, spiral, gaussian_quantiles, blobs, iris, wine, breast_cancer, digits"
+        "moons, circles, xor, spiral, gaussian_quantiles, blobs, iris, wine, breast_cancer, "
+        "digits, fashion_mnist, csv"
     )
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(DatasetError) as err:
         load_dataset("moon", 0, cache_dir=None)
     assert str(err.value) == f"unknown dataset 'moon'; choose one of {names}"
 
 
 def test_unknown_parameter():
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(DatasetError) as err:
         load_dataset("moons", 0, cache_dir=None, nosie=0.1)
     message = str(err.value)
     assert "'nosie'" in message and "'moons'" in message
@@ -213,20 +299,111 @@ def test_unknown_parameter():
         ("blobs", {"centers": 1}, "centers must be an integer >= 2, got 1"),
         ("circles", {"factor": 1}, "factor must be a number in [0, 1), got 1"),
         ("spiral", {"turns": 0}, "turns must be a finite number > 0, got 0"),
+        (
+            "fashion_mnist",
+            {"n_train": 60001},
+            "n_train must be an integer in [10, 60000] (of the official training images), "
+            "got 60001",
+        ),
+        (
+            "fashion_mnist",
+            {"n_test": 9},
+            "n_test must be an integer in [10, 10000] (of the official test images), got 9",
+        ),
+        (
+            "fashion_mnist",
+            {"dir": 3},
+            "dir must be a folder holding the four Fashion-MNIST files, got 3",
+        ),
+        ("csv", {"target": "y"}, "path is required: the CSV file's path (a string)"),
+        ("csv", {"path": "a.csv"}, "target is required: the name of the class label column"),
+        ("csv", {"path": "", "target": "y"}, "path must be the CSV file's path (a string), got ''"),
+        (
+            "csv",
+            {"path": "a.csv", "target": "y", "features": "x"},
+            "features must be a list of column names, got 'x'",
+        ),
+        (
+            "csv",
+            {"path": "a.csv", "target": "y", "features": []},
+            "features must be a list of column names, got []",
+        ),
+        (
+            "csv",
+            {"path": "a.csv", "target": "y", "features": ["x", "y"]},
+            "the target 'y' cannot also be a feature",
+        ),
+        (
+            "csv",
+            {"path": "a.csv", "target": "y", "features": ["x", "z", "x"]},
+            "features lists 'x' twice",
+        ),
     ],
 )
 def test_bad_values(name, params, expected):
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(DatasetError) as err:
         load_dataset(name, 0, cache_dir=None, **params)
     assert str(err.value) == f"dataset {name!r}: {expected}"
 
 
-@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "0"])
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "0", True])
 def test_bad_seed(seed):
     with pytest.raises(
-        ValueError, match=re.escape(f"seed must be an integer in [0, 2**32), got {seed!r}")
+        DatasetError, match=re.escape(f"seed must be an integer in [0, 2**32), got {seed!r}")
     ):
         load_dataset("moons", seed, cache_dir=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        (
+            "blobs",
+            {"n_samples": 3},
+            "dataset 'blobs' (n_samples=3, n_features=2, centers=3, cluster_std=1.0, "
+            "test_size=0.25; seed 0): class 'blob 0' has only 1 sample: a stratified split "
+            "needs at least 2 of each class (one for training, one for testing)",
+        ),
+        (
+            "blobs",
+            {"n_samples": 2},
+            "dataset 'blobs' (n_samples=2, n_features=2, centers=3, cluster_std=1.0, "
+            "test_size=0.25; seed 0): no samples of class 'blob 2'",
+        ),
+        (
+            "moons",
+            {"n_samples": 1},
+            "dataset 'moons' (n_samples=1, noise=0.2, test_size=0.1; seed 0): only one class "
+            "(0): a classifier needs at least 2",
+        ),
+        (
+            "moons",
+            {"n_samples": 10},
+            "dataset 'moons' (n_samples=10, noise=0.2, test_size=0.1; seed 0): test_size=0.1 of "
+            "10 samples leaves 1 for testing, fewer than the 2 classes; change test_size or use "
+            "more samples",
+        ),
+        (
+            "iris",
+            {"test_size": 0.999},
+            "dataset 'iris' (test_size=0.999; seed 0): test_size=0.999 of 150 samples leaves 0 "
+            "for training, fewer than the 3 classes; change test_size or use more samples",
+        ),
+        (  # scikit-learn's own refusal, passed on as a DatasetError
+            "gaussian_quantiles",
+            {"n_samples": 2},
+            "dataset 'gaussian_quantiles' (n_samples=2, n_features=2, n_classes=3, "
+            "test_size=0.25; seed 0): cannot be made with these parameters: n_samples must be "
+            "at least n_classes",
+        ),
+    ],
+)
+def test_a_dataset_that_cannot_be_built_says_why(name, params, expected, tmp_path):
+    with pytest.raises(DatasetError) as err:
+        load_dataset(name, 0, cache_dir=tmp_path, **params)
+    assert str(err.value) == expected
+    assert isinstance(err.value, HarnessError)  # the CLI reports it as `error: ...`, exit 2
+    assert list(tmp_path.iterdir()) == []  # and nothing was cached
 
 
 def test_describe_lists_every_dataset_with_its_defaults():
@@ -234,6 +411,14 @@ def test_describe_lists_every_dataset_with_its_defaults():
     assert [line.split()[0] for line in lines] == list(DATASETS)
     assert "n_samples=1000, noise=0.2, test_size=0.1" in lines[0]
     assert "centers=3" in describe_datasets()
+    by_name = {line.split()[0]: line for line in lines}
+    assert by_name["fashion_mnist"].split(None, 1)[1] == (
+        "n_train=60000, n_test=10000, dir=(searched: $FASHION_MNIST_DIR, Keras cache, "
+        "/usr/share/datasets/fashion-mnist)"
+    )
+    assert by_name["csv"].split(None, 1)[1] == (
+        "path=(required), target=(required), features=(every other column), test_size=0.25"
+    )
 
 
 def test_fingerprint_covers_dtype_and_shape_not_just_bytes():
@@ -241,5 +426,5 @@ def test_fingerprint_covers_dtype_and_shape_not_just_bytes():
     arrays = {key: getattr(d, key) for key in ARRAYS}
     reshaped = {**arrays, "x_train": arrays["x_train"].reshape(-1, 1)}
     retyped = {**arrays, "y_train": arrays["y_train"].view(np.float64)}
-    fingerprints = {datasets._fingerprint(a) for a in (arrays, reshaped, retyped)}
-    assert len(fingerprints) == 3 and d.fingerprint == datasets._fingerprint(arrays)
+    fingerprints = {dataset_cache.fingerprint(a) for a in (arrays, reshaped, retyped)}
+    assert len(fingerprints) == 3 and d.fingerprint == dataset_cache.fingerprint(arrays)
