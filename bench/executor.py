@@ -11,7 +11,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from .datasets import Dataset, load_dataset
-from .fighters.roster import fighter_config
 from .fingerprint import config_fingerprint
 from .metrics import max_weight_difference
 from .pool import WorkerPool
@@ -89,7 +88,7 @@ def run_fight(
     records: dict[str, dict[str, Any]] = {}
     for task in fighter_tasks(case, seed, data, cache_dir):
         progress.fighter(task.fighter, task.epochs)
-        unavailable = fighter_config(task.fighter).unavailable_reason()
+        unavailable = pool.config(task.fighter).unavailable_reason()
         if unavailable:
             records[task.fighter] = _empty_record("unavailable", unavailable)
             continue
@@ -102,7 +101,7 @@ def run_fight(
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
-        "config_fingerprint": config_fingerprint(case, data.fingerprint),
+        "config_fingerprint": config_fingerprint(case, data.fingerprint, pool.fighters),
         "error": None,
         "case": case_info,
         "seed": seed,
@@ -117,13 +116,15 @@ def run_fight(
     }
 
 
-def failed_fight(case: Case, seed: int, run_id: str, error: str) -> dict[str, Any]:
+def failed_fight(
+    case: Case, seed: int, run_id: str, error: str, fighters: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The result of a fight that could not take place (its data could not be built)."""
     dataset_seed = case.dataset_seed if case.dataset_seed is not None else seed
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
-        "config_fingerprint": config_fingerprint(case, None),
+        "config_fingerprint": config_fingerprint(case, None, fighters),
         "error": error,
         "case": {**case.as_dict(), "model": None},
         "seed": seed,

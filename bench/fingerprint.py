@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case
-from .fighters.roster import fighter_config
+from .fighters.roster import FighterConfig, fighter_config
 
 # Packages whose version changes what a fighter computes.
 _DISTRIBUTIONS = ("numpy", "scikit-learn", "tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib")
@@ -42,23 +42,36 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def fighter_version(name: str) -> dict[str, Any]:
+def _digest(model: str) -> str:
+    where = model.rpartition(":")[0]
+    if where.endswith(".py"):
+        path = Path(where)
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    return _source_digest(where)
+
+
+def fighter_version(config: FighterConfig) -> dict[str, Any]:
     """A fighter's code version: its model's source, its options and settings, the versions."""
-    config = fighter_config(name)
     return {
         "model": config.model,
-        "source": _source_digest(config.model.split(":")[0]),
+        "source": _digest(config.model),
         "options": config.options,
         "env": config.env,
         "versions": _versions(),
     }
 
 
-def config_fingerprint(case: Case, dataset_fingerprint: str | None) -> str:
+def config_fingerprint(
+    case: Case, dataset_fingerprint: str | None, fighters: dict[str, FighterConfig] | None = None
+) -> str:
     """SHA-256 of the case's resolved settings, its data and each fighter's code version."""
+    fighters = fighters or {}
     document = {
         "case": case.as_dict(),
         "dataset": dataset_fingerprint,
-        "fighters": {name: fighter_version(name) for name in case.fighters},
+        "fighters": {
+            name: fighter_version(fighters.get(name) or fighter_config(name))
+            for name in case.fighters
+        },
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()

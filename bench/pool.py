@@ -49,26 +49,30 @@ class Worker:
             filter(None, [_project_root(), os.environ.get("PYTHONPATH")])
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.worker", config.name],
+            [sys.executable, "-m", "bench.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
             env=environment,
             start_new_session=True,  # Ctrl-C reaches the coordinator, which stops its workers
         )
+        self._send({"kind": "start", "config": config}, "starting")
         ready = self._receive(time.monotonic() + STARTUP_SECONDS, "starting")
         self.settings = ready["settings"]
+
+    def _send(self, message: dict[str, Any], doing: str) -> None:
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.process.stdin.write(_HEADER.pack(len(payload)) + payload)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as err:
+            raise WorkerLost(self._death(f"could not be reached while {doing} ({err})")) from err
 
     def run(
         self, task: FighterTask, timeout: float, on_epoch: EpochHook | None = None
     ) -> dict[str, Any]:
         """Send one task and wait for its record; WorkerLost when the worker dies or times out."""
-        payload = pickle.dumps({"kind": "task", "task": task}, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self.process.stdin.write(_HEADER.pack(len(payload)) + payload)
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError) as err:
-            raise WorkerLost(self._death(f"could not send the task ({err})")) from err
+        self._send({"kind": "task", "task": task}, "sending the task")
         deadline = time.monotonic() + timeout
         while True:
             reply = self._receive(deadline, f"training (limit {timeout:g} s)")
@@ -132,11 +136,10 @@ class Worker:
         """Ask the worker to stop, then make sure it has."""
         if self.process.poll() is None:
             try:
-                payload = pickle.dumps({"kind": "stop"})
-                self.process.stdin.write(_HEADER.pack(len(payload)) + payload)
+                self._send({"kind": "stop"}, "stopping")
                 self.process.stdin.close()
                 self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+            except (WorkerLost, OSError, subprocess.TimeoutExpired):
                 self.kill()
         self._log.close()
 
@@ -144,9 +147,15 @@ class Worker:
 class WorkerPool:
     """At most one live worker per fighter, started on first use, replaced after a loss."""
 
-    def __init__(self, log_dir: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+        fighters: dict[str, FighterConfig] | None = None,
+    ):
         self.log_dir = Path(log_dir)
         self.env = env or {}
+        self.fighters = fighters or {}  # fighters beyond the roster (a user's own)
         self._workers: dict[str, Worker] = {}
 
     def run(
@@ -162,13 +171,13 @@ class WorkerPool:
         record["process"] = worker.settings
         return record
 
-    def settings(self, fighter: str) -> dict[str, Any]:
-        """The settings a fighter's worker reported (starting it if needed)."""
-        return self._worker(fighter).settings
+    def config(self, fighter: str) -> FighterConfig:
+        """A fighter's roster entry (or the user's definition)."""
+        return self.fighters.get(fighter) or fighter_config(fighter)
 
     def _worker(self, fighter: str) -> Worker:
         if fighter not in self._workers:
-            config = fighter_config(fighter)
+            config = self.config(fighter)
             self._workers[fighter] = Worker(config, self.log_dir / f"{fighter}.log", self.env)
         return self._workers[fighter]
 

@@ -66,5 +66,7 @@ def preflight(suite: Suite, cases: list[Case], cache_dir: str | None) -> dict[tu
             if not checked:
                 _check_case(suite, case, data)
                 checked = True
-            fingerprints[(case.name, seed)] = config_fingerprint(case, data.fingerprint)
+            fingerprints[(case.name, seed)] = config_fingerprint(
+                case, data.fingerprint, suite.user_fighters
+            )
     return fingerprints

@@ -115,7 +115,7 @@ def _describe(fight: Fight) -> str:
     parts = []
     for name, record in fight.fighters.items():
         if not record.metrics:
-            parts.append(f"{display_name(name)} {record.status.upper()} ({record.why_not_ok()})")
+            parts.append(f"{display_name(name)} {record.status.upper()} ({record.reason})")
             continue
         note = f", {record.reason}" if record.reason else ""
         accuracy = record.metrics.test_accuracy
@@ -157,8 +157,9 @@ def run_suite(
             "environment": describe_environment(),
         }
         write_json(run_dir / RUN_FILE, run_info)
+        pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
         outcome = _fight_all(
-            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, worker_env
+            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, pool
         )
         run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         write_json(run_dir / RUN_FILE, run_info)
@@ -172,13 +173,13 @@ def _fight_all(
     fingerprints: dict[tuple[str, int], str],
     progress: Progress,
     cache: str | None,
-    worker_env: dict[str, str] | None,
+    pool: WorkerPool,
 ) -> RunOutcome:
     jobs = [(case, seed) for case in cases for seed in case.seeds]
     progress.total = len(jobs)
     summary = Summary(run_dir)
     outcome = RunOutcome(run_dir, 0, 0, 0)
-    with WorkerPool(run_dir / LOG_DIR, worker_env) as pool:
+    with pool:
         for index, (case, seed) in enumerate(jobs, start=1):
             where = f"[{index}/{len(jobs)}] {case.name} seed {seed}"
             fingerprint = fingerprints.get((case.name, seed))
@@ -195,7 +196,7 @@ def _fight_all(
                     case, seed, run_id, pool, cache, _FightDisplay(progress, index, case.name, seed)
                 )
             except HarnessError as err:  # the data of this seed could not be built
-                result = failed_fight(case, seed, run_id, str(err))
+                result = failed_fight(case, seed, run_id, str(err), pool.fighters)
             fight = write_case_result(run_dir, result)
             summary.add(fight)
             summary.write()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from numpy_nn import ACTIVATIONS, DTYPES, INITIALIZERS, LOSSES, make_optimizer
 from .case import Case, FighterSettings
 from .datasets import resolve_params
 from .errors import HarnessError
-from .fighters.roster import DEFAULT_FIGHTERS, ROSTER
+from .fighters.roster import DEFAULT_FIGHTERS, ROSTER, FighterConfig
+from .fighters.user import installed_fighters, suite_fighters
 
 SUITES_DIR = Path(__file__).with_name("suites")
 MODES = ("fair", "native")
@@ -68,6 +69,7 @@ class Suite:
     max_parameters: int = LIMITS["max_parameters"]
     max_steps: int = LIMITS["max_steps"]
     max_samples: int = LIMITS["max_samples"]
+    user_fighters: dict[str, FighterConfig] = field(default_factory=dict)  # beyond the roster
 
 
 def find_suite(name_or_path: str) -> Path:
@@ -104,13 +106,21 @@ def load_suite(
     replaces every case's fighters."""
     path = find_suite(str(name_or_path))
     document = _read(path)
-    unknown = sorted(set(document) - {"suite", "defaults", "case"})
+    unknown = sorted(set(document) - {"suite", "defaults", "case", "fighter"})
     if unknown:
-        raise SuiteError(f"{path}: unknown table(s) {unknown}; valid: suite, defaults, case")
+        raise SuiteError(
+            f"{path}: unknown table(s) {unknown}; valid: suite, defaults, case, fighter"
+        )
+    try:
+        users = {**installed_fighters(), **suite_fighters(document.get("fighter", {}), path)}
+    except HarnessError as err:
+        raise SuiteError(str(err)) from err
+    known = {**ROSTER, **users}
     header, defaults, raw_cases = (document.get(key, {}) for key in ("suite", "defaults", "case"))
     if not isinstance(header, dict) or not isinstance(defaults, dict):
         raise SuiteError(f"{path}: [suite] and [defaults] must be tables")
-    bad_defaults = sorted(set(defaults) - set(CASE_KEYS) | ({"name"} & set(defaults)))
+    keys = (*CASE_KEYS, *users)
+    bad_defaults = sorted(set(defaults) - set(keys) | ({"name"} & set(defaults)))
     if bad_defaults:
         raise SuiteError(
             f"{path}: [defaults]: unknown field(s) {bad_defaults}; "
@@ -141,7 +151,7 @@ def load_suite(
         label = f"case {index}"
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
             label = f"case {raw['name']!r}"
-        case = _parse_case({**DEFAULTS, **defaults, **raw}, f"{path}: {label}", fighters)
+        case = _parse_case({**DEFAULTS, **defaults, **raw}, f"{path}: {label}", fighters, known)
         samples = case.dataset_params.get("n_samples", 0)
         if samples > limits["max_samples"]:
             raise SuiteError(
@@ -154,7 +164,10 @@ def load_suite(
         if seeds is not None:
             case = replace(case, seeds=case.seeds[:seeds])
         cases.append(case)
-    return Suite(name, str(header.get("description", "")), path, cases, **limits)
+    used = {name for case in cases for name in case.fighters}
+    user_fighters = {name: config for name, config in users.items() if name in used}
+    description = str(header.get("description", ""))
+    return Suite(name, description, path, cases, **limits, user_fighters=user_fighters)
 
 
 def _is_int(value: Any) -> bool:
@@ -165,13 +178,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _parse_case(raw: Any, label: str, fighters_override: list[str] | None) -> Case:
+def _parse_case(
+    raw: Any, label: str, fighters_override: list[str] | None, known: dict[str, FighterConfig]
+) -> Case:
     """Check every field of one case; any problem is a SuiteError naming the field."""
 
     def fail(key: str, message: str) -> SuiteError:
         return SuiteError(f"{label}: field {key!r}: {message}")
 
-    unknown = sorted(set(raw) - set(CASE_KEYS))
+    unknown = sorted(set(raw) - set(CASE_KEYS) - set(known))
     if unknown:
         raise SuiteError(
             f"{label}: unknown field(s) {unknown}; valid fields: {', '.join(CASE_KEYS)}"
@@ -233,10 +248,10 @@ def _parse_case(raw: Any, label: str, fighters_override: list[str] | None) -> Ca
     if not (_is_number(raw["time_limit"]) and raw["time_limit"] > 0):
         raise fail("time_limit", f"must be a number of seconds > 0, got {raw['time_limit']!r}")
     fighters = _fighter_names(
-        raw["fighters"] if fighters_override is None else fighters_override, fail
+        known, raw["fighters"] if fighters_override is None else fighters_override, fail
     )
     settings = {}
-    for fighter in ROSTER:
+    for fighter in known:
         overrides = raw.get(fighter, {})
         if not isinstance(overrides, dict):
             raise fail(fighter, f"must be a table of overrides, got {overrides!r}")
@@ -271,12 +286,12 @@ def _parse_case(raw: Any, label: str, fighters_override: list[str] | None) -> Ca
     )
 
 
-def _fighter_names(value: Any, fail) -> list[str]:
+def _fighter_names(known: dict[str, FighterConfig], value: Any, fail) -> list[str]:
     if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
         raise fail("fighters", f"must be a list of fighter names, got {value!r}")
-    unknown = [v for v in value if v not in ROSTER]
+    unknown = [v for v in value if v not in known]
     if unknown:
-        raise fail("fighters", f"unknown fighter {unknown[0]!r}; choose from {', '.join(ROSTER)}")
+        raise fail("fighters", f"unknown fighter {unknown[0]!r}; choose from {', '.join(known)}")
     if len(set(value)) != len(value) or "david" not in value:
         raise fail("fighters", f"must name 'david' and each fighter once, got {value}")
     return ["david", *(v for v in value if v != "david")]

@@ -7,11 +7,10 @@ the model's own predictions with the harness's code: the same code for every fig
 
 from __future__ import annotations
 
-import importlib
 import math
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,6 @@ from . import memory
 from .datasets import Dataset, load_dataset
 from .fair_start import make_fair_start
 from .fighters.base import Unsupported
-from .fighters.roster import fighter_config
 from .metrics import (
     boundary_grid,
     decision_boundary,
@@ -52,15 +50,19 @@ class FighterTask:
     target_accuracy: float | None = None
     snapshot_epochs: tuple[int, ...] = ()
     return_weights: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)  # options for this fighter's model
 
 
 # Told (epoch, whole-set training loss or None) after every epoch, for a progress display.
 EpochReport = Callable[[int, float | None], None]
 
 
-def run_task(task: FighterTask, report: EpochReport | None = None) -> dict[str, Any]:
-    """Train one fighter; every failure becomes part of the returned record."""
+def run_task(
+    task: FighterTask,
+    model_class: type,
+    options: dict[str, Any] | None = None,
+    report: EpochReport | None = None,
+) -> dict[str, Any]:
+    """Train one fighter's model class; every failure becomes part of the returned record."""
     record: dict[str, Any] = {
         "status": "failed",
         "reason": None,
@@ -75,7 +77,16 @@ def run_task(task: FighterTask, report: EpochReport | None = None) -> dict[str, 
         "weights": None,
     }
     try:
-        _train(task, record, report or (lambda epoch, loss: None))
+        model = model_class(
+            task.layers,
+            loss=task.loss,
+            optimizer=dict(task.optimizer),
+            l2=task.l2,
+            dtype=task.dtype,
+            seed=task.seed,
+            **(options or {}),
+        )
+        _train(task, model, record, report or (lambda epoch, loss: None))
     except Unsupported as err:
         record.update(status="unsupported", reason=f"not supported by {task.fighter}: {err}")
     except Exception as err:  # a fighter's failure is a result, not the end of the run
@@ -95,25 +106,8 @@ def load_task_data(task: FighterTask) -> Dataset:
     return data
 
 
-def build_model(task: FighterTask) -> Any:
-    """The fighter's model, built from the spec with the roster's options."""
-    config = fighter_config(task.fighter)
-    module_name, class_name = config.model.split(":")
-    model_class = getattr(importlib.import_module(module_name), class_name)
-    return model_class(
-        task.layers,
-        loss=task.loss,
-        optimizer=dict(task.optimizer),
-        l2=task.l2,
-        dtype=task.dtype,
-        seed=task.seed,
-        **{**config.options, **task.extra},
-    )
-
-
-def _train(task: FighterTask, record: dict[str, Any], report: EpochReport) -> None:
+def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochReport) -> None:
     data = load_task_data(task)
-    model = build_model(task)
     fit_options: dict[str, Any] = {"batch_size": task.batch_size}
     if task.mode == "fair":
         start = make_fair_start(

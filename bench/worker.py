@@ -1,8 +1,9 @@
-"""A fighter's worker process: `python -m bench.worker FIGHTER`, started with its settings.
+"""A fighter's worker process: `python -m bench.worker`, started with that fighter's settings.
 
-It imports its framework once, says it is ready (with the settings in effect), then trains one
-task after another, each on a fresh model, answering each with a record. Messages are pickled
-frames on stdin/stdout; anything a library prints goes to stderr, which the pool logs to a file.
+Told which fighter it is (its roster entry), it imports the framework once, says it is ready
+(with the settings in effect), then trains one task after another, each on a fresh model,
+answering each with a record. Messages are pickled frames on stdin/stdout; anything a library
+prints goes to stderr, which the pool logs to a file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import pickle
 import struct
 import sys
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .fighters.roster import FighterConfig
 
 _HEADER = struct.Struct("!Q")
 PROGRESS_INTERVAL = 0.2  # seconds between progress frames
@@ -38,25 +42,23 @@ def receive(stream: IO[bytes]) -> Any | None:
     return pickle.loads(payload)
 
 
-def process_settings(fighter: str) -> dict[str, Any]:
+def process_settings(config: FighterConfig) -> dict[str, Any]:
     """What this process runs with: versions, BLAS kernel and threads, framework switches."""
     from .environment import blas_pools, cpu_model, watched_variables
-    from .fighters.roster import fighter_config
 
-    config = fighter_config(fighter)
-    module = importlib.import_module(config.model.split(":")[0])
+    module = config.framework_module
+    framework = importlib.import_module(module) if module else None
     versions = {}
     for name in ("numpy", "sklearn", "tensorflow", "keras", "jax"):
         loaded = sys.modules.get(name)
         if loaded is not None and hasattr(loaded, "__version__"):
             versions[name] = loaded.__version__
-    framework = module.settings() if hasattr(module, "settings") else {}
     return {
-        "fighter": fighter,
+        "fighter": config.name,
         "model": config.model,
         "options": dict(config.options),
         "versions": versions,
-        "framework": framework,
+        "framework": framework.settings() if hasattr(framework, "settings") else {},
         "blas": blas_pools(),
         "variables": watched_variables(),
         "host": os.uname().nodename,
@@ -66,19 +68,19 @@ def process_settings(fighter: str) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str]) -> int:
+def main() -> int:
     """Serve tasks for one fighter until stdin closes or a 'stop' message arrives."""
-    fighter = argv[0]
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # library chatter on stdout would corrupt the frames: send it to the log
     requests = sys.stdin.buffer
-    from .fighters.roster import fighter_config
-
-    config = fighter_config(fighter)
-    importlib.import_module(config.model.split(":")[0])  # the framework: seconds, once
+    start = receive(requests)
+    if start is None:
+        return 0
+    config: FighterConfig = start["config"]
+    model_class = config.load_model_class()  # imports the framework: seconds, once
     from .train import run_task
 
-    send(replies, {"kind": "ready", "settings": process_settings(fighter)})
+    send(replies, {"kind": "ready", "settings": process_settings(config)})
     last = 0.0
 
     def report(epoch: int, loss: float | None) -> None:
@@ -91,8 +93,9 @@ def main(argv: list[str]) -> int:
         message = receive(requests)
         if message is None or message.get("kind") == "stop":
             return 0
-        send(replies, {"kind": "record", "record": run_task(message["task"], report)})
+        record = run_task(message["task"], model_class, config.options, report)
+        send(replies, {"kind": "record", "record": record})
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -28,6 +28,30 @@ class FighterConfig:
     requires: tuple[str, ...] = ()  # modules it imports, to say when it cannot run here
     install_hint: str = ""
 
+    def load_model_class(self) -> type:
+        """The model class: `module:Class`, or `path/to/file.py:Class` for a user's own code."""
+        where, _, class_name = self.model.rpartition(":")
+        if where.endswith(".py"):
+            spec = importlib.util.spec_from_file_location(f"fighter_{self.name}", where)
+            if spec is None or spec.loader is None:
+                raise HarnessError(f"fighter {self.name!r}: cannot load {where}")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+        try:
+            return getattr(module, class_name)
+        except AttributeError:
+            raise HarnessError(
+                f"fighter {self.name!r}: {where} has no class {class_name!r}"
+            ) from None
+
+    @property
+    def framework_module(self) -> str | None:
+        """The module whose settings() describe the framework, when it is a module."""
+        where = self.model.rpartition(":")[0]
+        return None if where.endswith(".py") else where
+
     def unavailable_reason(self) -> str | None:
         """Why this fighter cannot run on this machine, or None when it can."""
         missing = [module for module in self.requires if importlib.util.find_spec(module) is None]
