@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -12,10 +14,29 @@ from .errors import HarnessError
 from .suite import SUITES_DIR, load_suite
 
 
+def _writable_file(path: Path, flag: str) -> None:
+    """Refuse, before a long run, a file the run will not be able to write at its end."""
+    folder = path.parent if path.parent != Path("") else Path(".")
+    if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
+        raise HarnessError(f"{flag} {path}: not a writable file")
+    if not path.exists() and folder.exists() and not os.access(folder, os.W_OK):
+        raise HarnessError(f"{flag} {path}: cannot write in {folder}")
+
+
+def _resume_command(run_dir: Path) -> str:
+    """The command the user gave, with --out pointing at the run folder: it resumes the run."""
+    words = list(sys.argv[1:]) or ["run"]
+    if "--out" not in words and not any(w.startswith("--out=") for w in words):
+        words += ["--out", str(run_dir)]
+    return "python -m bench " + " ".join(shlex.quote(word) for word in words)
+
+
 def _run(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .runner import new_run_id, run_suite, select_cases
 
+    if args.history:
+        _writable_file(Path(args.history), "--history")
     fighters = None
     if args.fighters:
         fighters = [name.strip() for name in args.fighters.split(",") if name.strip()]
@@ -24,6 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite, seeds=args.seeds, fighters=fighters)
     cases = select_cases(suite, args.cases)
     run_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / new_run_id(suite.name)
+    if not args.out and run_dir.resolve().parent != defaults.RESULTS_DIR.resolve():
+        raise HarnessError(f"run folder {run_dir} would leave {defaults.RESULTS_DIR}/")
     jobs = sum(len(case.seeds) for case in cases)
     print(
         f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {jobs} fights -> {run_dir}"
@@ -35,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         progress.close()
         print(
             f"\ninterrupted: finished fights are kept in {run_dir}; resume with\n"
-            f"  python -m bench run {args.suite} --out {run_dir}",
+            f"  {_resume_command(run_dir)}",
             file=sys.stderr,
         )
         return 130
@@ -66,12 +89,16 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .regress import Thresholds, compare_runs, format_rows, load_baseline
+    from .baseline import load_baseline
+    from .regress import Thresholds, compare_runs, format_rows
     from .results import load_run
     from .tracking import summarize
 
     baseline = load_baseline(Path(args.baseline))
-    current = summarize(load_run(Path(args.run_dir)))
+    run = load_run(Path(args.run_dir))
+    for reason in run.ignored:
+        print(f"warning: left out {reason}", file=sys.stderr)
+    current = summarize(run)
     limits = Thresholds(
         accuracy_floor=args.accuracy_floor,
         speed_factor=args.speed_factor,
@@ -88,7 +115,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    from .regress import write_baseline
+    from .baseline import write_baseline
 
     runs = [Path(run_dir) for run_dir in args.run_dirs]
     print(f"baseline written: {write_baseline(runs, Path(args.out))}")
@@ -179,3 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # A reader that stopped early (`bench list | head -1`) is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,4 +1,4 @@
-"""Regression tracking: a committed baseline of David's numbers, and `compare` against it.
+"""`compare`: a run held against the committed baseline, one row per tracked metric.
 
 Tracked per case: David's test accuracy, parity in fair float64 cases, and David's speed-up over
 the gated opponent measured in the same run (so a slower machine does not look like a
@@ -9,33 +9,38 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import defaults, stats
-from .files import read_json, write_json
+from .baseline import GATED_OPPONENT
+from .errors import HarnessError
 from .records import display_name
-from .results import ResultsError, load_run
 from .speed import GATE_SPEED
-from .tracking import CaseSummary, summarize
-
-BASELINE_KIND = "david-vs-goliath-baseline"
-BASELINE_VERSION = 2
-GATED_OPPONENT = "keras"  # Keras as pip ships it: what a NumPy author would use instead
+from .tracking import CaseSummary
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """How much worse counts as a regression."""
+    """How much worse counts as a regression; refused when a value would disable the gate."""
 
     accuracy_floor: float = defaults.ACCURACY_FLOOR
     speed_factor: float = defaults.SPEED_FACTOR
     alpha: float = defaults.ALPHA
     parity_tolerance: float = defaults.PARITY_TOLERANCE
+
+    def __post_init__(self) -> None:
+        rules = (
+            ("--accuracy-floor", self.accuracy_floor, 0 <= self.accuracy_floor < 1, "in [0, 1)"),
+            ("--speed-factor", self.speed_factor, self.speed_factor > 1, "a number > 1"),
+            ("--alpha", self.alpha, 0 < self.alpha < 1, "in (0, 1)"),
+            ("--parity-tolerance", self.parity_tolerance, self.parity_tolerance > 0, "> 0"),
+        )
+        for flag, value, ok, rule in rules:
+            if not (math.isfinite(value) and ok):
+                raise HarnessError(f"{flag} must be {rule}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -51,90 +56,9 @@ class Row:
     test: str
 
 
-def write_baseline(run_dirs: list[Path], path: Path = defaults.BASELINE_PATH) -> Path:
-    """Write the runs' tracked numbers, seeds pooled, as the baseline (small, committed).
-
-    Timings on a shared machine drift from run to run; pooling the seeds of a few runs gives
-    the speed gate a steadier reference than any single run.
-    """
-    runs = [load_run(run_dir) for run_dir in run_dirs]
-    cases: dict[str, dict[str, Any]] = {}
-    for run in runs:
-        for name, entry in summarize(run).items():
-            if any(status != "ok" for status in entry.david_status):
-                raise ResultsError(
-                    f"{run.run_dir}: case {name!r}: David did not finish every seed cleanly"
-                )
-            pooled = cases.setdefault(
-                name,
-                {
-                    "mode": entry.mode,
-                    "dtype": entry.dtype,
-                    "seeds": [],
-                    "david_test_accuracy": [],
-                    "speedup": [],
-                    "parity": {},
-                },
-            )
-            pooled["seeds"] += entry.seeds
-            pooled["david_test_accuracy"] += entry.david_test_accuracy
-            pooled["speedup"] += entry.speedups.get(GATED_OPPONENT, [])
-            for opponent, gap in entry.parity.items():
-                gaps = [g for g in (pooled["parity"].get(opponent), gap) if g is not None]
-                pooled["parity"][opponent] = max(gaps) if gaps else None
-    if not cases:
-        raise ResultsError(f"{', '.join(map(str, run_dirs))}: no finished cases for a baseline")
-    suites = {run.suite_name for run in runs}
-    if len(suites) > 1:
-        raise ResultsError(f"a baseline pools runs of one suite, got {sorted(map(str, suites))}")
-    baseline = {
-        "schema_version": BASELINE_VERSION,
-        "kind": BASELINE_KIND,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "run_ids": [run.info.get("run_id", run.run_dir.name) for run in runs],
-        "suite": suites.pop(),
-        "git_commit": (runs[-1].info.get("environment") or {}).get("git_commit"),
-        "opponent": GATED_OPPONENT,
-        "cases": {
-            name: {k: _rounded(v) for k, v in entry.items()} for name, entry in cases.items()
-        },
-    }
-    write_json(Path(path), baseline)
-    return Path(path)
-
-
-def _rounded(value: Any) -> Any:
-    """Four significant digits keep the committed baseline readable and its diffs small."""
-    if isinstance(value, float):
-        return float(f"{value:.4g}")
-    if isinstance(value, list):
-        return [_rounded(item) for item in value]
-    return value
-
-
-def load_baseline(path: Path) -> dict[str, Any]:
-    """Read and check a baseline file; ResultsError with a clear message if unusable."""
-    baseline = read_json(Path(path))
-    if not isinstance(baseline, dict) or baseline.get("kind") != BASELINE_KIND:
-        raise ResultsError(f"{path}: not a baseline file (expected kind {BASELINE_KIND!r})")
-    if baseline.get("schema_version") != BASELINE_VERSION:
-        raise ResultsError(
-            f"{path}: schema_version {baseline.get('schema_version')!r} is not supported "
-            f"(this harness reads version {BASELINE_VERSION}); make a new baseline"
-        )
-    cases = baseline.get("cases")
-    if not isinstance(cases, dict) or not cases:
-        raise ResultsError(f"{path}: no cases in baseline")
-    for name, entry in cases.items():
-        for key in ("david_test_accuracy", "speedup", "seeds"):
-            if not isinstance(entry, dict) or not isinstance(entry.get(key), list):
-                raise ResultsError(f"{path}: case {name!r}: missing list {key!r}")
-    return baseline
-
-
 def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Thresholds) -> Row:
     metric = "David test accuracy"
-    base_values = [v for v in base["david_test_accuracy"] if v is not None]
+    base_values = base["david_test_accuracy"]
     now_values = [v for v in now.david_test_accuracy if v is not None]
     base_mean = float(np.mean(base_values))
     if any(status != "ok" for status in now.david_status) or not now_values:
@@ -153,6 +77,28 @@ def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Threshold
     return Row(case, metric, f"{base_mean:.4f}", f"{now_mean:.4f}", f"{change:+.4f}", verdict, test)
 
 
+def _separated(now: list[float], base: list[float], alpha: float) -> tuple[str, str]:
+    """Which way `now` differs from `base`, by a test that can reject here, and how it was told.
+
+    Mann-Whitney's exact test cannot reach p < alpha with few values (3 against 3: never below
+    0.05); where it cannot, as asv does, fall back to whether the 95% t-intervals of the
+    log speed-ups are apart, and say so.
+    """
+    smallest = stats.smallest_mann_whitney_p(len(now), len(base))
+    if smallest < alpha:
+        worse = stats.mann_whitney_p(now, base, "less")
+        better = stats.mann_whitney_p(now, base, "greater")
+        way = "slower" if worse <= alpha else "faster" if better <= alpha else ""
+        return way, f"one-sided Mann-Whitney p={min(worse, better):.3g} (alpha {alpha:g})"
+    why = f"{len(now)} vs {len(base)} values cannot reach p < {alpha:g}"
+    if min(len(now), len(base)) < 2:
+        return "", f"{why}, nor give an interval: undecided"
+    now_low, now_high = stats.t_interval(np.log(now))
+    base_low, base_high = stats.t_interval(np.log(base))
+    way = "slower" if now_high < base_low else "faster" if now_low > base_high else ""
+    return way, f"{why}: 95% t-intervals of log speed-ups {'apart' if way else 'overlap'}"
+
+
 def _compare_speed(
     case: str, base: dict, now: CaseSummary, opponent: str, limits: Thresholds
 ) -> Row:
@@ -163,18 +109,14 @@ def _compare_speed(
         return Row(case, metric, "-", "-", "-", "ok", "no speed-up to compare")
     base_median, now_median = float(np.median(base_values)), float(np.median(now_values))
     slowdown = base_median / now_median  # how many times slower David got, relatively
-    worse = stats.mann_whitney_p(now_values, base_values, "less")
-    better = stats.mann_whitney_p(now_values, base_values, "greater")
-    if slowdown > limits.speed_factor and worse <= limits.alpha:
-        verdict, p = "REGRESSED", worse
-    elif slowdown < 1 / limits.speed_factor and better <= limits.alpha:
-        verdict, p = "improved", better
+    way, how = _separated(now_values, base_values, limits.alpha)
+    if way == "slower" and slowdown > limits.speed_factor:
+        verdict = "REGRESSED"
+    elif way == "faster" and slowdown < 1 / limits.speed_factor:
+        verdict = "improved"
     else:
-        verdict, p = "ok", min(worse, better)
-    test = (
-        f"slow-down vs {limits.speed_factor:g}, one-sided Mann-Whitney p={p:.3g} "
-        f"(alpha {limits.alpha:g}); speed = {GATE_SPEED[now.mode]}"
-    )
+        verdict = "ok"
+    test = f"slow-down vs {limits.speed_factor:g}, {how}; speed = {GATE_SPEED[now.mode]}"
     return Row(
         case,
         metric,

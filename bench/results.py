@@ -7,7 +7,7 @@ one `<case>--seed<k>.json` per finished fight, `summary.csv`, and the reports.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ class Run:
     run_dir: Path
     info: dict[str, Any]  # run.json: suite, environment, start and end times; {} when absent
     fights: list[Fight]
+    ignored: list[str] = field(default_factory=list)  # files in cases/ left out, and why
 
     @property
     def by_case(self) -> dict[str, list[Fight]]:
@@ -102,16 +103,34 @@ def read_case_result(path: Path) -> Fight:
     return Fight.from_json(result)
 
 
-def load_fights(run_dir: Path) -> list[Fight]:
-    """Every fight of a run, validated, in case-then-seed order of the run file."""
+def load_fights(run_dir: Path) -> tuple[list[Fight], list[str]]:
+    """Every fight of a run in case-then-seed order, and the files left out with the reason.
+
+    A file that cannot be read, does not match the schema, is named for another case or seed
+    than it holds, or belongs to another run is left out (and said so): it would otherwise mix
+    another configuration into this run's verdicts.
+    """
     run_dir = Path(run_dir)
     folder = run_dir / CASES_DIR
     if not folder.is_dir():
         raise ResultsError(f"{run_dir}: not a run folder (no {CASES_DIR}/ inside)")
-    fights = [read_case_result(path) for path in sorted(folder.glob("*.json"))]
+    run_id = load_run_info(run_dir).get("run_id")
+    fights, ignored = [], []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            fight = read_case_result(path)
+        except ResultsError as err:
+            ignored.append(str(err))
+            continue
+        if path.name != case_file(run_dir, fight.case_name, fight.seed).name:
+            ignored.append(f"{path}: holds case {fight.case_name!r} seed {fight.seed}")
+        elif run_id and fight.run_id != run_id:
+            ignored.append(f"{path}: belongs to run {fight.run_id!r}, not {run_id!r}")
+        else:
+            fights.append(fight)
     order = {name: index for index, name in enumerate(load_run_info(run_dir).get("case_names", []))}
     fights.sort(key=lambda f: (order.get(f.case_name, len(order)), f.case_name, f.seed))
-    return fights
+    return fights, ignored
 
 
 def load_run_info(run_dir: Path) -> dict[str, Any]:
@@ -130,7 +149,8 @@ def load_run(run_dir: Path) -> Run:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ResultsError(f"{run_dir}: no such run folder")
-    return Run(run_dir=run_dir, info=load_run_info(run_dir), fights=load_fights(run_dir))
+    fights, ignored = load_fights(run_dir)
+    return Run(run_dir=run_dir, info=load_run_info(run_dir), fights=fights, ignored=ignored)
 
 
 def _read(path: Path) -> Any:

@@ -7,6 +7,7 @@ The coordinator (this process) never imports a framework: fighters train in work
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,22 +65,19 @@ def select_cases(suite: Suite, pattern: str | None) -> list[Case]:
     return chosen
 
 
-def check_run_dir(run_dir: Path) -> Path:
-    """A usable run folder: new, or an earlier run's; never a file or an unwritable place."""
-    run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise HarnessError(f"--out {run_dir}: exists and is not a folder")
+def writable_folder(folder: Path, flag: str) -> Path:
+    """A folder the run can write in (created if new); never a file or a read-only place."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise HarnessError(f"{flag} {folder}: exists and is not a folder")
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise HarnessError(f"--out {run_dir}: cannot create ({err.strerror or err})") from err
-    probe = run_dir / ".write-test"
-    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise HarnessError(f"--out {run_dir}: not writable ({err.strerror or err})") from err
-    return run_dir
+        raise HarnessError(f"{flag} {folder}: not writable ({err.strerror or err})") from err
+    return folder
 
 
 class _FightDisplay:
@@ -132,8 +130,8 @@ def run_suite(
     worker_env: dict[str, str] | None = None,
 ) -> RunOutcome:
     """Run every case x seed into run_dir, keeping what an earlier run there already finished."""
-    run_dir = check_run_dir(run_dir)
-    cache = None if cache_dir is None else str(cache_dir)
+    run_dir = writable_folder(run_dir, "--out")
+    cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
     with RunLock(run_dir):
         previous = load_run_info(run_dir)
         recorded = (previous.get("suite") or {}).get("name") if previous else None

@@ -14,9 +14,6 @@ import numpy as np
 from .defaults import CONFIDENCE
 
 BOOTSTRAP_RESAMPLES = 2_000
-# Caps the resample matrix (rows x pool size) so long runs bootstrap in chunks, not in one
-# multi-gigabyte array.
-_BOOTSTRAP_CELLS = 2_000_000
 
 
 def wilson_interval(
@@ -64,32 +61,39 @@ def t_half_width(values: Sequence[float], confidence: float = CONFIDENCE) -> flo
 
 
 def bootstrap_median_ratio(
-    numerator: np.ndarray,
-    denominator: np.ndarray,
+    numerator: Sequence[np.ndarray],
+    denominator: Sequence[np.ndarray],
     confidence: float = CONFIDENCE,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 0,
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of median(numerator) / median(denominator).
+    """Two-stage (cluster) percentile bootstrap of median(numerator) / median(denominator).
 
-    Each pool is resampled on its own, with replacement, `resamples` times (a fixed seed, so a
-    report renders the same interval twice). It treats the pooled values as independent draws.
+    Each side is a list of groups, one per seed, paired: seed k's numerator and denominator were
+    timed together. Stage 1 resamples the seeds, the same ones for both sides; stage 2 resamples
+    the values within each chosen seed; the statistic is the ratio of the pooled medians. Epoch
+    times within a seed share that seed's conditions, so they are not independent draws:
+    resampling whole seeds carries the seed-to-seed spread into the interval, where resampling
+    pooled epochs would make it too narrow. A fixed seed renders the same interval twice.
     """
+    if len(numerator) != len(denominator) or not numerator:
+        raise ValueError("need the same, non-zero number of groups on both sides")
     rng = np.random.default_rng(seed)
-    chunk = max(1, _BOOTSTRAP_CELLS // max(numerator.size, denominator.size))
-    ratios = []
-    for start in range(0, resamples, chunk):
-        rows = min(chunk, resamples - start)
-        # Denominator first: the order of draws is part of what a fixed seed reproduces.
-        bottom = np.median(
-            denominator[rng.integers(0, denominator.size, (rows, denominator.size))], axis=1
-        )
-        top = np.median(numerator[rng.integers(0, numerator.size, (rows, numerator.size))], axis=1)
+    groups = len(numerator)
+    ratios = np.empty(resamples)
+    for index in range(resamples):
+        chosen = rng.integers(0, groups, groups)
+        top = np.concatenate([_resampled(numerator[k], rng) for k in chosen])
+        bottom = np.concatenate([_resampled(denominator[k], rng) for k in chosen])
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios.append(top / bottom)
+            ratios[index] = np.median(top) / np.median(bottom)
     tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(np.concatenate(ratios), [tail, 100 - tail])
+    low, high = np.percentile(ratios, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _resampled(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return values[rng.integers(0, values.size, values.size)]
 
 
 def mann_whitney_p(x: Sequence[float], y: Sequence[float], alternative: str) -> float:

@@ -36,7 +36,7 @@ LOSS_TEST = "paired t-interval over seeds (95%)"
 PARITY_TEST = "parity check (identical to {} relative to max(1, |loss|))"
 ONE_SEED_TEST = "one seed: no interval"
 SPEED_TESTS = {
-    "fair": f"ratio of {VERDICT_SPEED['fair']}s, bootstrap 95% CI",
+    "fair": f"ratio of {VERDICT_SPEED['fair']}s, 95% CI by bootstrap over seeds, then epochs",
     "native": "geometric mean of per-seed training-time ratios, t-interval 95%",
 }
 MEMORY_TEST = (
@@ -238,8 +238,9 @@ def speed_round(fights: Sequence[Fight], opponent: str) -> Round:
     """David's speed-up over the opponent; won only when its 95% interval excludes 1.
 
     Fair mode: every epoch does the same work for both, so the ratio of median epoch times is
-    bootstrapped over the pooled epochs. Native mode: the fighters train differently, so the
-    per-seed ratios of whole training times are compared (t-interval of their logarithms).
+    bootstrapped, seeds first, then the epochs within them. Native mode: the fighters train
+    differently, so the per-seed ratios of whole training times are compared (t-interval of
+    their logarithms).
     """
     mode = fights[0].mode
     test = SPEED_TESTS[mode]
@@ -257,7 +258,9 @@ def speed_round(fights: Sequence[Fight], opponent: str) -> Round:
         return Round("speed", DRAW, "speed a draw: timings too small to compare", test, **values)
     if mode == "fair":
         speedup = medians[opponent] / medians[DAVID]
-        low, high = stats.bootstrap_median_ratio(pools[opponent], pools[DAVID])
+        low, high = stats.bootstrap_median_ratio(
+            _per_seed(fights, opponent), _per_seed(fights, DAVID)
+        )
     else:
         log_ratios = np.log(pools[opponent] / pools[DAVID])  # one per seed, paired
         speedup = float(np.exp(log_ratios.mean()))
@@ -323,6 +326,11 @@ ROUND_JUDGES = {
     "speed": speed_round,
     "memory": memory_round,
 }
+
+
+def _per_seed(fights: Sequence[Fight], name: str) -> list[np.ndarray]:
+    """Each seed's epoch seconds of one fighter."""
+    return [np.asarray(fight.fighters[name].epoch_seconds, dtype=np.float64) for fight in fights]
 
 
 def _timings(fights: Sequence[Fight], name: str, mode: str) -> np.ndarray:

@@ -41,8 +41,6 @@ def test_the_schedule_is_computed_per_epoch_and_bounded():
     assert sorted(np.concatenate(last).tolist()) == list(range(50))
     # Epoch e's order depends on (seed, e) alone: reading out of order gives the same batches.
     again = make_fair_start(SEED_002_NETWORK, seed=3, n_samples=50, epochs=5, batch_size=16)
-    assert all(
-        np.array_equal(x, y) for x, y in zip(again.batches[4], huge.batches[4], strict=True)
-    )
+    assert all(np.array_equal(x, y) for x, y in zip(again.batches[4], huge.batches[4], strict=True))
     with pytest.raises(IndexError, match="out of range"):
         again.batches[5]

@@ -10,7 +10,7 @@ import pytest
 
 from bench.cli import main
 from bench.progress import Progress
-from bench.results import load_fights, load_run_info, validate_case_result
+from bench.results import load_run, load_run_info, validate_case_result
 from bench.runner import run_suite, select_cases
 from bench.suite import SuiteError, load_suite
 
@@ -74,7 +74,7 @@ def tiny_run(tmp_path_factory):
 def test_every_fight_is_recorded_and_valid(tiny_run):
     run_dir, outcome = tiny_run
     assert outcome.finished == 5 and outcome.resumed == 0
-    fights = load_fights(run_dir)  # validates each against the schema
+    fights = load_run(run_dir).fights  # validates each against the schema
     assert [(f.case_name, f.seed) for f in fights] == [
         ("moons", 0),
         ("moons", 1),
@@ -152,7 +152,7 @@ def test_a_failing_fighter_is_recorded_and_the_run_goes_on(tmp_path, monkeypatch
     cases = select_cases(suite, "moons,iris*")
     outcome = run_suite(suite, tmp_path / "run", cases, Progress(0), cache_dir=tmp_path / "c")
     assert outcome.finished == 2 and outcome.fighter_failures == 2
-    for fight in load_fights(tmp_path / "run"):
+    for fight in load_run(tmp_path / "run").fights:
         goliath = fight.fighters["goliath"]
         assert goliath.status == "failed"
         assert goliath.reason == "RuntimeError: out of memory (simulated)"

@@ -45,11 +45,26 @@ def test_mann_whitney_smallest_p_for_three_against_three():
 
 
 def test_bootstrap_median_ratio():
-    constant = stats.bootstrap_median_ratio(np.full(9, 2.0), np.full(7, 0.5))
+    constant = stats.bootstrap_median_ratio([np.full(9, 2.0)], [np.full(7, 0.5)])
     assert constant == (4.0, 4.0)
     rng = np.random.default_rng(1)
-    top, bottom = rng.normal(3.0, 0.1, 200), rng.normal(1.0, 0.05, 200)
+    top, bottom = [rng.normal(3.0, 0.1, 200)], [rng.normal(1.0, 0.05, 200)]
     low, high = stats.bootstrap_median_ratio(top, bottom)
     assert low < np.median(top) / np.median(bottom) < high
     assert low > 2.8 and high < 3.2
     assert stats.bootstrap_median_ratio(top, bottom) == (low, high)  # fixed seed: same interval
+
+
+def test_bootstrap_over_seeds_carries_the_spread_between_seeds():
+    # Three seeds whose epochs are tight within a seed but whose levels differ by seed: pooling
+    # the epochs as if independent gives a narrow interval; resampling seeds does not.
+    rng = np.random.default_rng(2)
+    levels = [2.0, 3.0, 4.0]
+    top = [rng.normal(level, 0.01, 100) for level in levels]
+    bottom = [rng.normal(1.0, 0.01, 100) for _ in levels]
+    by_seed = stats.bootstrap_median_ratio(top, bottom)
+    pooled = stats.bootstrap_median_ratio([np.concatenate(top)], [np.concatenate(bottom)])
+    assert by_seed[0] < 2.5 and by_seed[1] > 3.5  # spans most of the seed levels
+    assert pooled[1] - pooled[0] < 0.3 * (by_seed[1] - by_seed[0])
+    with pytest.raises(ValueError, match="same, non-zero number of groups"):
+        stats.bootstrap_median_ratio(top, bottom[:2])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.progress import Progress
-from bench.results import load_fights
+from bench.results import load_run
 from bench.runner import run_suite
 from bench.suite import load_suite
 
@@ -66,7 +66,7 @@ def misbehaving_run(tmp_path_factory):
     path.write_text(textwrap.dedent(SUITE))
     suite = load_suite(path)
     outcome = run_suite(suite, tmp / "run", suite.cases, Progress(0), cache_dir=tmp / "cache")
-    return outcome, {fight.seed: fight for fight in load_fights(tmp / "run")}
+    return outcome, {fight.seed: fight for fight in load_run(tmp / "run").fights}
 
 
 @pytest.mark.slow

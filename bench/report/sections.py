@@ -58,6 +58,8 @@ def _run_summary(run: Run) -> list[Block]:
     waiting = [str(n) for n in names if n not in run.by_case] if isinstance(names, list) else []
     if waiting:
         blocks.append(Paragraph(", ".join(waiting), lead="No results yet for:"))
+    if run.ignored:
+        blocks.append(Paragraph("; ".join(run.ignored), lead="Left out of this report:"))
     return blocks
 
 
