@@ -68,8 +68,19 @@ WIDE = (784, 2048, 2048, 10)
 FIGHTS = [
     Fight("moons-sgd", MOONS, "sigmoid", {"name": "sgd", "learning_rate": 0.01}, 900, 32, 300),
     Fight("moons-adam", MOONS, "sigmoid", {"name": "adam", "learning_rate": 0.001}, 900, 32, 300),
-    Fight("w2048-sgd", WIDE, "softmax", {"name": "sgd", "learning_rate": 0.01}, 10_000, 128, 7, 2048),
-    Fight("w2048-adam", WIDE, "softmax", {"name": "adam", "learning_rate": 0.001}, 10_000, 128, 7, 2048),
+    Fight(
+        "w2048-sgd", WIDE, "softmax", {"name": "sgd", "learning_rate": 0.01}, 10_000, 128, 7, 2048
+    ),
+    Fight(
+        "w2048-adam",
+        WIDE,
+        "softmax",
+        {"name": "adam", "learning_rate": 0.001},
+        10_000,
+        128,
+        7,
+        2048,
+    ),
 ]
 
 
@@ -379,7 +390,9 @@ def environment() -> list[str]:
             f"({pool.get('threading_layer')})"
         )
     settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")}
-    lines.append("OPENBLAS_* env: " + (", ".join(f"{k}={v}" for k, v in settings.items()) or "none"))
+    lines.append(
+        "OPENBLAS_* env: " + (", ".join(f"{k}={v}" for k, v in settings.items()) or "none")
+    )
     return lines
 
 
