@@ -513,6 +513,8 @@ class _Workspace:
     place); and, when batches are gathered from the data, the batch's X and y rows.
     """
 
+    MAX_SIZES = 8  # batch sizes whose views are kept, which bounds the views' memory
+
     def __init__(
         self, capacity: int, n_features: int, widths: list[int], dtype: np.dtype, gather: bool
     ):
@@ -527,6 +529,8 @@ class _Workspace:
         """(X rows, y rows, outputs, grads) for a batch of `rows` rows."""
         views = self.views.get(rows)
         if views is None:
+            if len(self.views) >= self.MAX_SIZES:  # batch sizes are usually one or two
+                self.views.clear()
             # Leading rows of a C-contiguous array are C-contiguous: BLAS sees no difference.
             views = self.views[rows] = (
                 self._x[:rows] if self.gather else None,
