@@ -21,8 +21,8 @@ class Loss:
         """Mean loss over the batch, given targets y, logits z and outputs a."""
         raise NotImplementedError
 
-    def gradient(self, y: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """dL/dz when fused with the output activation, otherwise dL/da."""
+    def gradient(self, y: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write dL/dz (fused with the output activation) or else dL/da into out; return it."""
         raise NotImplementedError
 
 
@@ -35,9 +35,11 @@ class BinaryCrossEntropy(Loss):
         per_unit = np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
         return float(per_unit.mean())
 
-    def gradient(self, y, z, a):
+    def gradient(self, y, a, out):
         # Keras means over the output units, then over the batch.
-        return (a - y) / a.size
+        np.subtract(a, y, out=out)
+        out /= a.size
+        return out
 
 
 class CategoricalCrossEntropy(Loss):
@@ -51,8 +53,10 @@ class CategoricalCrossEntropy(Loss):
         log_sum_exp = np.log(np.exp(shifted).sum(axis=1))
         return float((log_sum_exp - np.einsum("ij,ij->i", y, shifted)).mean())
 
-    def gradient(self, y, z, a):
-        return (a - y) / y.shape[0]
+    def gradient(self, y, a, out):
+        np.subtract(a, y, out=out)
+        out /= y.shape[0]
+        return out
 
 
 class MeanSquaredError(Loss):
@@ -61,8 +65,10 @@ class MeanSquaredError(Loss):
     def value(self, y, z, a):
         return float(np.square(a - y).mean())
 
-    def gradient(self, y, z, a):
-        return (a - y) * (2.0 / a.size)
+    def gradient(self, y, a, out):
+        np.subtract(a, y, out=out)
+        out *= 2.0 / a.size
+        return out
 
 
 LOSSES: dict[str, type[Loss]] = {

@@ -18,12 +18,16 @@ from .spec import SpecError, validate_layers
 
 DTYPES = ("float32", "float64")
 
-EpochCallback = Callable[[int, dict[str, float]], None]
+# Called after every epoch with the 1-based epoch and its logs; a true return value stops training.
+EpochCallback = Callable[[int, dict[str, float]], bool | None]
 
 
 @dataclass
 class History:
-    """Per-epoch record of a fit: losses and accuracies on the whole sets, after each epoch."""
+    """Per-epoch record of a fit: losses and accuracies on the whole sets, after each epoch.
+
+    With fit(evaluate=False) only epoch_seconds is filled in.
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
@@ -120,6 +124,17 @@ class Network:
             start = stop
         self.weights, self.biases = param_views[0::2], param_views[1::2]
         self._grad_weights, self._grad_biases = grad_views[0::2], grad_views[1::2]
+        self._param_list, self._grad_list = [self._params], [self._grads]
+        # The L2 term's factor 2 * l2 (None: no penalty), and room to compute l2-weighted W
+        # without a temporary: one buffer the size of the largest penalised W.
+        self._l2_factors = [self.dtype.type(2.0 * l2) if l2 else None for l2 in self.l2]
+        penalised = [w.size for w, l2 in zip(self.weights, self.l2, strict=True) if l2]
+        self._l2_buffer = np.empty(max(penalised, default=0), dtype=self.dtype)
+        self._l2_scratch = [
+            self._l2_buffer[: w.size].reshape(w.shape) if l2 else None
+            for w, l2 in zip(self.weights, self.l2, strict=True)
+        ]
+        self._workspace: _Workspace | None = None
 
     # ----------------------------------------------------------------- properties
 
@@ -133,36 +148,75 @@ class Network:
         """Number of output units."""
         return self.layers[-1]["output_dim"]
 
+    @property
+    def _widths(self) -> list[int]:
+        return [layer["output_dim"] for layer in self.layers]
+
+    def training_memory_bytes(self, batch_size: int) -> int:
+        """Upper bound on the bytes fit allocates to train on batches of up to batch_size rows.
+
+        Parameters and their gradients, the optimiser's state, one batch's X and y rows and every
+        layer's outputs and gradients, the L2 scratch, and the largest temporary an activation
+        makes in a step (one batch_size x widest-layer array). Not included: converting X and y
+        to the network's dtype and one-hot labels (pass them ready to avoid copies), the batch
+        order the caller hands over, fit's per-epoch evaluation (evaluate=True), and Python's
+        own small objects.
+        """
+        batch_size = _positive_int(batch_size, "batch_size")
+        itemsize = self.dtype.itemsize
+        parameters = self._params.nbytes * (2 + self.optimizer.state_size())
+        rows = self.n_features + self.n_outputs + 2 * sum(self._widths) + max(self._widths)
+        return parameters + self._l2_buffer.nbytes + batch_size * rows * itemsize
+
     # ----------------------------------------------------------------- forward / backward
 
-    def _forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Return (inputs of every layer plus the output, pre-activations of every layer)."""
-        activations, pre_activations = [x], []
-        for w, b, act in zip(self.weights, self.biases, self.activations, strict=True):
-            z = activations[-1] @ w
-            z += b
-            pre_activations.append(z)
-            activations.append(act.forward(z))
-        return activations, pre_activations
+    def _forward(self, x: np.ndarray, outputs: list[np.ndarray]) -> np.ndarray:
+        """Fill outputs (one array per layer) with every layer's activation; return the last."""
+        matmul = np.matmul  # a local name: this loop runs a few times per step
+        layers = zip(self.weights, self.biases, self.activations, outputs, strict=True)
+        for w, b, activation, out in layers:
+            matmul(x, w, out=out)
+            out += b
+            x = activation.forward(out)
+        return x
 
-    def _gradients(
-        self, activations: list[np.ndarray], pre_activations: list[np.ndarray], y: np.ndarray
+    def _backward(
+        self, x: np.ndarray, y: np.ndarray, outputs: list[np.ndarray], grads: list[np.ndarray]
     ) -> None:
-        """Back-propagate the loss into the flat gradient buffer."""
-        grad = self.loss.gradient(y, pre_activations[-1], activations[-1])
+        """Back-propagate the batch's loss into the flat gradient buffer.
+
+        `outputs` are the forward pass's activations; `grads` (shaped like them) receive every
+        layer's dL/dz in turn. Both are used up.
+        """
+        matmul, add_reduce = np.matmul, np.add.reduce
+        weights, activations, l2_factors = self.weights, self.activations, self._l2_factors
+        grad_weights, grad_biases = self._grad_weights, self._grad_biases
+        last = len(outputs) - 1
+        grad = self.loss.gradient(y, outputs[last], grads[last])
         if self.loss.fused_activation is None:
-            grad = self.activations[-1].backward(pre_activations[-1], activations[-1], grad)
-        for index in range(len(self.weights) - 1, -1, -1):
-            w, grad_w = self.weights[index], self._grad_weights[index]
-            np.matmul(activations[index].T, grad, out=grad_w)
-            if self.l2[index]:
-                grad_w += w * self.dtype.type(2.0 * self.l2[index])
-            np.add.reduce(grad, axis=0, out=self._grad_biases[index])
-            if index:
-                grad = grad @ w.T
-                grad = self.activations[index - 1].backward(
-                    pre_activations[index - 1], activations[index], grad
+            grad = activations[last].backward(outputs[last], grad)
+        for index in range(last, -1, -1):
+            inputs = outputs[index - 1] if index else x
+            matmul(inputs.T, grad, out=grad_weights[index])
+            if l2_factors[index] is not None:
+                penalty = np.multiply(
+                    weights[index], l2_factors[index], out=self._l2_scratch[index]
                 )
+                grad_weights[index] += penalty
+            add_reduce(grad, axis=0, out=grad_biases[index])
+            if index:
+                grad = matmul(grad, weights[index].T, out=grads[index - 1])
+                grad = activations[index - 1].backward(inputs, grad)
+
+    def _gradient(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The loss's gradient on (x, y) at the current weights, in the flat parameter order."""
+        outputs = self._new_outputs(len(x))
+        self._forward(x, outputs)
+        self._backward(x, y, outputs, self._new_outputs(len(x)))
+        return self._grads.copy()
+
+    def _new_outputs(self, rows: int) -> list[np.ndarray]:
+        return [np.empty((rows, width), dtype=self.dtype) for width in self._widths]
 
     def _penalty(self) -> float:
         return sum(
@@ -174,53 +228,82 @@ class Network:
     # ----------------------------------------------------------------- data checks
 
     def _check_x(self, x: Any, what: str = "X") -> np.ndarray:
-        x = np.asarray(x)
+        """Return X as a contiguous array in the network's dtype, or say what is wrong with it."""
+        x = _as_array(x, what)
+        if x.dtype.kind not in "iuf":
+            raise ValueError(
+                f"{what} must hold real numbers (an integer or float dtype), got dtype {x.dtype}"
+            )
         if x.ndim != 2:
             raise ValueError(f"{what} must be 2-D (samples, features), got shape {x.shape}")
         if x.shape[1] != self.n_features:
             raise ValueError(
                 f"{what} has {x.shape[1]} features but the network's input_dim is {self.n_features}"
             )
-        if not np.issubdtype(x.dtype, np.number):
-            raise ValueError(f"{what} must be numeric, got dtype {x.dtype}")
-        x = np.ascontiguousarray(x, dtype=self.dtype)
-        if not np.isfinite(x).all():
-            bad = np.argwhere(~np.isfinite(x))[0]
+        if x.shape[0] == 0:
+            raise ValueError(f"{what} has no samples (shape {x.shape})")
+        converted = _converted(x, self.dtype)
+        if not _all_finite(converted):
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
+            if np.isfinite(x[bad]):
+                raise ValueError(
+                    f"{what} holds {float(x[bad]):g} (row {bad[0]}, column {bad[1]}), "
+                    f"too large for {self.dtype}"
+                )
             raise ValueError(f"{what} contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
-        return x
+        return converted
 
     def _check_y(self, y: Any, n_samples: int, what: str = "y") -> np.ndarray:
         """Return targets shaped like the network's output, in the network's dtype."""
-        y = np.asarray(y)
+        y = _as_array(y, what)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{what} must hold numbers (class labels or targets), got dtype {y.dtype}"
+            )
+        if y.ndim not in (1, 2):
+            raise ValueError(
+                f"{what} must be 1-D (labels) or 2-D (samples, outputs), got shape {y.shape}"
+            )
         if y.shape[0] != n_samples:
             raise ValueError(f"{what} has {y.shape[0]} rows but X has {n_samples}")
         k = self.n_outputs
         if y.ndim == 1 and k > 1:
-            # Class labels for a multi-unit output (softmax, or MSE on k units) become one-hot rows.
-            if not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
-                raise ValueError(f"{what}: integer class labels expected, got dtype {y.dtype}")
-            labels = y.astype(np.int64)
-            bad = labels[(labels < 0) | (labels >= k)]
-            if bad.size:
-                raise ValueError(
-                    f"{what}: label {bad[0]} out of range; the output layer has {k} classes "
-                    f"(labels 0..{k - 1})"
-                )
-            one_hot = np.zeros((n_samples, k), dtype=self.dtype)
-            one_hot[np.arange(n_samples), labels] = 1
-            return one_hot
+            return self._one_hot(y, what)
         y = y.reshape(n_samples, -1) if y.ndim == 1 else y
         if y.shape != (n_samples, k):
             raise ValueError(f"{what} must have shape ({n_samples}, {k}), got {y.shape}")
-        y = np.ascontiguousarray(y, dtype=self.dtype)
-        if not np.isfinite(y).all():
-            raise ValueError(f"{what} contains NaN or inf")
-        if self.loss.name == "binary_crossentropy" and not np.isin(y, (0, 1)).all():
-            bad = y[~np.isin(y, (0, 1))][0]
+        converted = _converted(y, self.dtype)
+        if not _all_finite(converted):
+            raise ValueError(f"{what} contains NaN or inf, or a value too large for {self.dtype}")
+        if self.loss.name == "binary_crossentropy":
+            bad = _first_not_binary(converted)
+            if bad is not None:
+                raise ValueError(
+                    f"{what}: label {bad:g} out of range; binary_crossentropy takes 0 or 1"
+                )
+        return converted
+
+    def _one_hot(self, labels: np.ndarray, what: str) -> np.ndarray:
+        """Class labels 0..k-1 for a multi-unit output (softmax, or MSE on k units), one-hot."""
+        k = self.n_outputs
+        if labels.dtype.kind == "f":
+            if not _all_finite(labels):
+                raise ValueError(f"{what} contains NaN or inf; class labels expected")
+            fractional = labels[labels != np.round(labels)]
+            if fractional.size:
+                raise ValueError(
+                    f"{what}: integer class labels expected, got {fractional[0]:g} "
+                    f"(dtype {labels.dtype})"
+                )
+        bad = labels[(labels < 0) | (labels >= k)]
+        if bad.size:
             raise ValueError(
-                f"{what}: label {bad:g} out of range; binary_crossentropy takes 0 or 1"
+                f"{what}: label {bad[0]:g} out of range; the output layer has {k} classes "
+                f"(labels 0..{k - 1})"
             )
-        return y
+        one_hot = np.zeros((len(labels), k), dtype=self.dtype)
+        one_hot[np.arange(len(labels)), labels.astype(np.intp)] = 1
+        return one_hot
 
     # ----------------------------------------------------------------- training
 
@@ -234,22 +317,42 @@ class Network:
         batches: Sequence[Sequence[np.ndarray]] | None = None,
         validation_data: tuple[Any, Any] | None = None,
         callback: EpochCallback | None = None,
+        evaluate: bool = True,
     ) -> History:
         """Train; each epoch's batch order comes from `batches`, or is drawn from `rng`.
 
         `batch_size=None` trains full batch. `rng` defaults to the stream seeded in the constructor.
-        `batches`, when given, is one list of index arrays per epoch and overrides `batch_size` and
-        `rng` (so another framework can replay the same order).
+        `batches`, when given, holds one list of index arrays per epoch (any sequence, even one
+        that computes each epoch's order when asked; each is read once, in order) and overrides
+        `batch_size` and `rng`, so another framework can replay the same order.
+        After every epoch `callback(epoch, logs)` gets the 1-based epoch and its logs (always
+        "epoch_seconds"); a true return value stops training. With `evaluate=False` no loss or
+        accuracy is computed after each epoch (the history then holds epoch_seconds only, and a
+        diverged run is not detected).
         """
         x = self._check_x(x)
         y = self._check_y(y, x.shape[0])
-        if not (isinstance(epochs, int) and epochs > 0):
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-        if batches is not None and len(batches) != epochs:
-            raise ValueError(f"batches has {len(batches)} epochs' orders but epochs is {epochs}")
-        if batch_size is not None and not (isinstance(batch_size, int) and batch_size > 0):
-            raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+        epochs = _positive_int(epochs, "epochs")
+        batch_size = _positive_int(batch_size, "batch_size", none_ok=True)
+        if batches is not None:
+            if not hasattr(batches, "__len__") or not hasattr(batches, "__getitem__"):
+                raise ValueError(
+                    "batches must be a sequence holding one list of index arrays per epoch, "
+                    f"got {type(batches).__name__}"
+                )
+            if len(batches) != epochs:
+                raise ValueError(
+                    f"batches has {len(batches)} epochs' orders but epochs is {epochs}"
+                )
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy.random.Generator or None, got {rng!r}")
+        if callback is not None and not callable(callback):
+            raise ValueError(f"callback must be callable or None, got {callback!r}")
+        if not isinstance(evaluate, bool | np.bool_):
+            raise ValueError(f"evaluate must be True or False, got {evaluate!r}")
         if validation_data is not None:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (X, y)")
             x_val = self._check_x(validation_data[0], "validation X")
             y_val = self._check_y(validation_data[1], x_val.shape[0], "validation y")
         rng = rng if rng is not None else self._rng
@@ -266,46 +369,75 @@ class Network:
                     order = [perm[i : i + batch_size] for i in range(0, n, batch_size)]
                 start = time.perf_counter()
                 self._run_epoch(x, y, order)
-                history.epoch_seconds.append(time.perf_counter() - start)
-
-                logs = self.evaluate(x, y, _checked=True)
-                history.loss.append(logs["loss"])
-                history.accuracy.append(logs["accuracy"])
-                if validation_data is not None:
-                    val = self.evaluate(x_val, y_val, _checked=True)
-                    history.val_loss.append(val["loss"])
-                    history.val_accuracy.append(val["accuracy"])
-                    logs = {**logs, "val_loss": val["loss"], "val_accuracy": val["accuracy"]}
-                if callback is not None:
-                    callback(epoch, logs)
-                if not np.isfinite(logs["loss"]):
+                seconds = time.perf_counter() - start
+                history.epoch_seconds.append(seconds)
+                logs = {"epoch_seconds": seconds}
+                if evaluate:
+                    logs = {**self.evaluate(x, y, _checked=True), **logs}
+                    history.loss.append(logs["loss"])
+                    history.accuracy.append(logs["accuracy"])
+                    if validation_data is not None:
+                        val = self.evaluate(x_val, y_val, _checked=True)
+                        history.val_loss.append(val["loss"])
+                        history.val_accuracy.append(val["accuracy"])
+                        logs.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
+                stop = callback(epoch, logs) if callback is not None else False
+                if evaluate and not np.isfinite(logs["loss"]):
                     history.diverged_at = epoch
+                    break
+                if stop:
                     break
         return history
 
-    def _run_epoch(self, x, y, order) -> None:
-        if order is None:
-            self._step(x, y)
-            return
-        # One gather per epoch, then contiguous slices: cheaper than a fancy index per batch.
-        flat = np.concatenate(order)
-        x_epoch, y_epoch = x[flat], y[flat]
-        start = 0
-        for indices in order:
-            stop = start + len(indices)
-            self._step(x_epoch[start:stop], y_epoch[start:stop])
-            start = stop
+    def _run_epoch(self, x: np.ndarray, y: np.ndarray, order: list[np.ndarray] | None) -> None:
+        """One epoch of training steps: the whole set as one batch (order None), or the batches.
 
-    def _step(self, x, y) -> None:
-        activations, pre_activations = self._forward(x)
-        self._gradients(activations, pre_activations, y)
-        self.optimizer.update([self._params], [self._grads])
+        `order` holds checked index arrays. Each batch is gathered into the workspace's
+        preallocated rows, so a step allocates nothing.
+        """
+        if order is None:
+            outputs, grads = self._reserve(len(x), gather=False).arrays(len(x))[2:]
+            self._step(x, y, outputs, grads)
+            return
+        workspace = self._reserve(max(len(indices) for indices in order), gather=True)
+        # _step's three calls, with the names looked up once per epoch rather than per step
+        forward, backward, update = self._forward, self._backward, self.optimizer.update
+        params, param_grads = self._param_list, self._grad_list
+        views, arrays = workspace.views, workspace.arrays
+        for indices in order:
+            x_rows, y_rows, outputs, grads = views.get(len(indices)) or arrays(len(indices))
+            # take with out= and mode "clip" copies straight into the rows (the indices were
+            # checked, so clipping changes nothing).
+            x.take(indices, 0, x_rows, "clip")
+            y.take(indices, 0, y_rows, "clip")
+            forward(x_rows, outputs)
+            backward(x_rows, y_rows, outputs, grads)
+            update(params, param_grads)
+
+    def _step(self, x, y, outputs, grads) -> None:
+        """One training step on one batch: forward, backward, update."""
+        self._forward(x, outputs)
+        self._backward(x, y, outputs, grads)
+        self.optimizer.update(self._param_list, self._grad_list)
+
+    def _reserve(self, rows: int, gather: bool) -> _Workspace:
+        """The workspace, replaced by a larger one if it cannot hold batches of `rows` rows.
+
+        It stays with the network after fit, so the next fit reuses it.
+        """
+        workspace = self._workspace
+        if workspace is None or workspace.capacity < rows or (gather and not workspace.gather):
+            self._workspace = workspace = None  # free the old buffers before allocating anew
+            workspace = _Workspace(rows, self.n_features, self._widths, self.dtype, gather)
+            self._workspace = workspace
+        return workspace
 
     # ----------------------------------------------------------------- inference
 
     def predict_proba(self, x: Any) -> np.ndarray:
         """Output-layer activations, shape (samples, output_dim)."""
-        return self._forward(self._check_x(x))[0][-1]
+        x = self._check_x(x)
+        return self._forward(x, self._new_outputs(len(x)))
 
     def predict(self, x: Any) -> np.ndarray:
         """Class labels: output > 0.5 for one output unit, argmax otherwise."""
@@ -320,9 +452,13 @@ class Network:
         if not _checked:
             x = self._check_x(x)
             y = self._check_y(y, x.shape[0])
-        activations, pre_activations = self._forward(x)
-        output = activations[-1]
-        loss = self.loss.value(y, pre_activations[-1], output) + self._penalty()
+        outputs = self._new_outputs(len(x))
+        output = self._forward(x, outputs)
+        # The forward pass overwrote the output layer's logits with its activations; the
+        # cross-entropies need them, so recompute them (the same matmul gives the same numbers).
+        logits = (outputs[-2] if len(outputs) > 1 else x) @ self.weights[-1]
+        logits += self.biases[-1]
+        loss = self.loss.value(y, logits, output) + self._penalty()
         accuracy = float((self._labels(output) == self._labels(y)).mean())
         return {"loss": loss, "accuracy": accuracy}
 
@@ -370,12 +506,112 @@ class Network:
         self.optimizer.reset()
 
 
-def _checked_order(order: Sequence[Any], n: int, epoch: int) -> list[np.ndarray]:
-    """Index arrays of one epoch, each non-empty, 1-D and within 0..n-1."""
-    arrays = [np.asarray(indices, dtype=np.intp) for indices in order]
-    if not arrays or any(a.ndim != 1 or a.size == 0 for a in arrays):
-        raise ValueError(f"epoch {epoch}: each batch must be a non-empty 1-D index array")
-    flat = np.concatenate(arrays)
-    if flat.min() < 0 or flat.max() >= n:
-        raise ValueError(f"epoch {epoch}: batch index out of range 0..{n - 1}")
+class _Workspace:
+    """Preallocated arrays for batches of up to `capacity` rows; smaller ones use leading rows.
+
+    Per layer, the outputs (z, then a = f(z) in place) and the gradients (dL/da, then dL/dz in
+    place); and, when batches are gathered from the data, the batch's X and y rows.
+    """
+
+    MAX_SIZES = 8  # batch sizes whose views are kept, which bounds the views' memory
+
+    def __init__(
+        self, capacity: int, n_features: int, widths: list[int], dtype: np.dtype, gather: bool
+    ):
+        self.capacity, self.gather = capacity, gather
+        self._x = np.empty((capacity, n_features), dtype) if gather else None
+        self._y = np.empty((capacity, widths[-1]), dtype) if gather else None
+        self._outputs = [np.empty((capacity, width), dtype) for width in widths]
+        self._grads = [np.empty((capacity, width), dtype) for width in widths]
+        self.views: dict[int, tuple] = {}  # rows -> what arrays(rows) returns
+
+    def arrays(self, rows: int) -> tuple:
+        """(X rows, y rows, outputs, grads) for a batch of `rows` rows."""
+        views = self.views.get(rows)
+        if views is None:
+            if len(self.views) >= self.MAX_SIZES:  # batch sizes are usually one or two
+                self.views.clear()
+            # Leading rows of a C-contiguous array are C-contiguous: BLAS sees no difference.
+            views = self.views[rows] = (
+                self._x[:rows] if self.gather else None,
+                self._y[:rows] if self.gather else None,
+                [out[:rows] for out in self._outputs],
+                [grad[:rows] for grad in self._grads],
+            )
+        return views
+
+
+def _positive_int(value: Any, what: str, none_ok: bool = False) -> int | None:
+    """A Python or NumPy integer > 0 as an int (bool is not a count); None when allowed."""
+    if value is None and none_ok:
+        return None
+    if isinstance(value, int | np.integer) and not isinstance(value, bool) and value > 0:
+        return int(value)
+    choices = "a positive integer or None" if none_ok else "a positive integer"
+    raise ValueError(f"{what} must be {choices}, got {value!r}")
+
+
+def _as_array(data: Any, what: str) -> np.ndarray:
+    """np.asarray, with NumPy's complaint about ragged or odd input named after the argument."""
+    try:
+        return np.asarray(data)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{what} could not be read as an array: {err}") from None
+
+
+def _converted(data: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The data as a C-contiguous array of dtype (no copy when it already is one)."""
+    with np.errstate(over="ignore"):  # values beyond the dtype's range become inf: checked next
+        return np.ascontiguousarray(data, dtype=dtype)
+
+
+def _all_finite(data: np.ndarray) -> bool:
+    """Whether no value is NaN or inf, without allocating an array of flags."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(data.sum()):  # any NaN or inf makes the sum NaN or inf
+            return True
+    return bool(np.isfinite(data).all())  # the sum overflowed, or something is not finite
+
+
+def _first_not_binary(y: np.ndarray, chunk: int = 4096) -> float | None:
+    """The first value that is neither 0 nor 1, scanning in chunks to keep temporaries small."""
+    flat = y.reshape(-1)
+    for start in range(0, flat.size, chunk):
+        part = flat[start : start + chunk]
+        bad = (part != 0) & (part != 1)
+        if bad.any():
+            return float(part[bad.argmax()])
+    return None
+
+
+def _checked_order(order: Any, n: int, epoch: int) -> list[np.ndarray]:
+    """Index arrays of one epoch, each a non-empty 1-D integer array within 0..n-1."""
+    where = f"epoch {epoch}"
+    try:
+        items = list(order)
+    except TypeError:
+        raise ValueError(
+            f"{where}: expected a list of index arrays, got {type(order).__name__}"
+        ) from None
+    if not items:
+        raise ValueError(f"{where}: no batches; an epoch needs at least one")
+    arrays = []
+    for number, indices in enumerate(items):
+        batch = _as_array(indices, f"{where}, batch {number}")
+        if batch.ndim != 1 or batch.size == 0:
+            raise ValueError(
+                f"{where}, batch {number}: a batch is a non-empty 1-D array of sample indices, "
+                f"got shape {batch.shape}"
+            )
+        if batch.dtype.kind not in "iu":
+            raise ValueError(
+                f"{where}, batch {number}: sample indices must be integers, got dtype {batch.dtype}"
+            )
+        low, high = batch.min(), batch.max()
+        if low < 0 or high >= n:
+            raise ValueError(
+                f"{where}, batch {number}: sample index {low if low < 0 else high} out of range "
+                f"0..{n - 1}"
+            )
+        arrays.append(batch.astype(np.intp, copy=False))
     return arrays

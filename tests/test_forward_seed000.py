@@ -29,10 +29,13 @@ def test_flat_weights_follow_the_article_order(net):
 
 def test_pre_activations_and_outputs_match_the_article(net):
     x = np.array([[3.0, 4.0, -4.5]], dtype=np.float32)
-    activations, pre_activations = net._forward(x)
-    np.testing.assert_allclose(pre_activations[0][0], [-0.0450, -0.0100, 0.0250, 0.0600], atol=5e-5)
-    np.testing.assert_allclose(activations[1][0], [-0.00045, -0.0001, 0.0250, 0.0600], atol=5e-6)
-    np.testing.assert_allclose(pre_activations[1][0], [0.2690, 0.2798], atol=5e-5)
+    (w_ih, b_h), (w_ho, b_o) = net.get_weights()
+    hidden_z = x @ w_ih + b_h
+    np.testing.assert_allclose(hidden_z[0], [-0.0450, -0.0100, 0.0250, 0.0600], atol=5e-5)
+    outputs = [np.empty((1, 4), np.float32), np.empty((1, 2), np.float32)]
+    net._forward(x, outputs)  # each layer's activation, computed in place
+    np.testing.assert_allclose(outputs[0][0], [-0.00045, -0.0001, 0.0250, 0.0600], atol=5e-6)
+    np.testing.assert_allclose((outputs[0] @ w_ho + b_o)[0], [0.2690, 0.2798], atol=5e-5)
     output = net.predict_proba(x)[0]
     assert [round(float(p), 4) for p in output] == [0.4973, 0.5027]
     assert net.predict(x).tolist() == [1]  # "the prediction is female": the second output

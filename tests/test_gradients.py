@@ -37,9 +37,7 @@ def _max_relative_error(net, x, y, eps=1e-6):
     def objective():
         return net.evaluate(xc, yc, _checked=True)["loss"]
 
-    activations, pre_activations = net._forward(xc)
-    net._gradients(activations, pre_activations, yc)
-    analytic = net._grads.copy()
+    analytic = net._gradient(xc, yc)
     numeric = np.empty_like(analytic)
     for i in range(net._params.size):
         saved = net._params[i]

@@ -219,7 +219,9 @@ def test_multiclass_label_out_of_range():
         match=re.escape("label 3 out of range; the output layer has 3 classes (labels 0..2)"),
     ):
         net.fit(np.zeros((2, 2)), [0, 3])
-    with pytest.raises(ValueError, match=re.escape("batch index out of range 0..1")):
+    with pytest.raises(
+        ValueError, match=re.escape("epoch 1, batch 0: sample index 2 out of range 0..1")
+    ):
         net.fit(np.zeros((2, 2)), [0, 1], epochs=1, batches=[[np.array([0, 2])]])
 
 
@@ -240,3 +242,101 @@ def test_weights_round_trip_and_reject_bad_shapes():
         other.set_weights([(np.zeros((25, 2)), np.zeros(25))] + net.get_weights()[1:])
     with pytest.raises(ValueError, match="expected 5 \\(W, b\\) pairs, got 1"):
         other.set_weights(net.get_weights()[:1])
+
+
+class LazyOrders:
+    """A sequence of epochs' batch orders computed when asked, recording every access."""
+
+    def __init__(self, epochs, n_samples, batch_size):
+        self.epochs, self.n_samples, self.batch_size = epochs, n_samples, batch_size
+        self.accessed = []
+
+    def __len__(self):
+        return self.epochs
+
+    def __getitem__(self, epoch):
+        self.accessed.append(epoch)
+        perm = np.random.default_rng(epoch).permutation(self.n_samples)
+        return [perm[i : i + self.batch_size] for i in range(0, self.n_samples, self.batch_size)]
+
+
+def test_lazy_batches_are_read_once_in_order_and_replay_exactly(moons):
+    x_train, _, y_train, _ = moons
+    lazy = LazyOrders(4, len(x_train), 50)
+    replayed = Network(SEED_002_NETWORK, seed=2)
+    replayed.fit(x_train, y_train, epochs=4, batches=lazy)
+    assert lazy.accessed == [0, 1, 2, 3]
+    given = Network(SEED_002_NETWORK, seed=2)
+    given.fit(
+        x_train, y_train, epochs=4, batches=[LazyOrders(4, len(x_train), 50)[e] for e in range(4)]
+    )
+    np.testing.assert_array_equal(replayed.get_flat_weights(), given.get_flat_weights())
+
+
+def test_callback_returning_true_stops_a_100k_epoch_fit(moons):
+    """Only the epochs trained are ever computed: the other 99,997 orders are never built."""
+    x_train, _, y_train, _ = moons
+    lazy = LazyOrders(100_000, len(x_train), 32)
+    seen = []
+
+    def stop_after_three(epoch, logs):
+        seen.append((epoch, sorted(logs)))
+        return epoch == 3
+
+    net = Network(SEED_002_NETWORK, seed=0)
+    history = net.fit(
+        x_train, y_train, epochs=100_000, batches=lazy, callback=stop_after_three, evaluate=False
+    )
+    assert lazy.accessed == [0, 1, 2]
+    assert seen == [(1, ["epoch_seconds"]), (2, ["epoch_seconds"]), (3, ["epoch_seconds"])]
+    assert len(history.epoch_seconds) == 3 and all(s > 0 for s in history.epoch_seconds)
+
+
+def test_evaluate_false_trains_identically_and_records_only_times(moons):
+    x_train, x_test, y_train, y_test = moons
+    runs = {}
+    for evaluate in (True, False):
+        net = Network(SEED_002_NETWORK, optimizer={"name": "adam"}, dtype="float64", seed=4)
+        logs = []
+        history = net.fit(
+            x_train,
+            y_train,
+            epochs=3,
+            batch_size=32,
+            rng=np.random.default_rng(4),
+            validation_data=(x_test, y_test),
+            callback=lambda epoch, entry, logs=logs: logs.append(entry),
+            evaluate=evaluate,
+        )
+        runs[evaluate] = (net.get_flat_weights(), history, logs)
+    np.testing.assert_array_equal(runs[True][0], runs[False][0])
+    evaluated, silent = runs[True][1], runs[False][1]
+    assert len(evaluated.loss) == len(evaluated.val_accuracy) == 3
+    assert silent.loss == silent.accuracy == silent.val_loss == silent.val_accuracy == []
+    assert len(silent.epoch_seconds) == 3
+    assert sorted(runs[True][2][0]) == [
+        "accuracy",
+        "epoch_seconds",
+        "loss",
+        "val_accuracy",
+        "val_loss",
+    ]
+    assert [sorted(logs) for logs in runs[False][2]] == [["epoch_seconds"]] * 3
+
+
+def test_without_evaluation_a_diverging_run_is_left_to_the_caller(moons):
+    """evaluate=False computes no loss, so divergence is the caller's to detect (and stop)."""
+    x_train, _, y_train, _ = moons
+    layers = [{**layer, "init": "normal_scaled"} for layer in SEED_002_NETWORK]
+    layers[-1] = {**layers[-1], "activation": "linear"}
+    net = Network(
+        layers, loss="mean_squared_error", optimizer={"name": "sgd", "learning_rate": 1e3}
+    )
+
+    def diverged(epoch, logs):
+        return not np.all(np.isfinite(net.predict_proba(x_train)))
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        history = net.fit(x_train, y_train, epochs=50, callback=diverged, evaluate=False)
+    assert history.diverged_at is None and history.loss == []
+    assert 1 < len(history.epoch_seconds) < 50

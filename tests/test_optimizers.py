@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from numpy_nn import Network, make_optimizer
+from numpy_nn.optimizers import PIECE_BYTES
 
 GRADIENTS = [0.5, -0.25, 1.0]
 
@@ -130,3 +131,32 @@ def test_network_steps_use_the_optimizer():
 def test_bad_optimizer_specs(spec, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         make_optimizer(spec)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"name": "adam", "learning_rate": 0.01, "amsgrad": True},
+        {"name": "rmsprop", "centered": True, "momentum": 0.5},
+        {"name": "sgd", "momentum": 0.9, "nesterov": True},
+    ],
+    ids=["adam", "rmsprop", "sgd-nesterov"],
+)
+def test_updates_in_cache_sized_pieces_compute_the_same_numbers(spec, dtype):
+    """A buffer larger than PIECE_BYTES is updated piece by piece: bit for bit the same."""
+    size = 3 * PIECE_BYTES // np.dtype(dtype).itemsize + 5  # three whole pieces and a bit
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=size).astype(dtype)
+    gradients = [rng.normal(size=size).astype(dtype) for _ in range(3)]
+    results = []
+    for in_pieces in (True, False):
+        optimizer = make_optimizer(spec)
+        assert optimizer.in_pieces
+        optimizer.in_pieces = in_pieces
+        w = start.copy()
+        for g in gradients:
+            optimizer.update([w], [g.copy()])
+        results.append(w)
+    assert not np.array_equal(results[0], start)
+    np.testing.assert_array_equal(results[0], results[1])
