@@ -7,7 +7,8 @@ Process settings are inputs, read from the environment once, before the framewor
   oneDNN kernels on for x86 Linux; ``0`` switches them off.
 - ``KERAS_REF_DETERMINISTIC``: ``1`` turns on TensorFlow's op determinism (deterministic kernels,
   no op reordering); unset or ``0`` leaves TensorFlow as shipped (off).
-- ``JAX_ENABLE_X64`` (JAX's own): float64 on the JAX backend needs ``1``.
+- ``JAX_ENABLE_X64`` (JAX's own): float64 on the JAX backend needs ``1`` (and a Keras whose JAX
+  losses average in float64, which Keras 3.15 does not: float64 on JAX is then refused).
 - ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` (TensorFlow's own) and ``TF_XLA_FLAGS``
   / ``XLA_FLAGS`` are left to the frameworks and only recorded.
 
@@ -101,17 +102,35 @@ def start_fresh(dtype: str, seed: int) -> None:
     """Drop earlier models' graphs, set the float type and seed Keras's global generators."""
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
-    if dtype == "float64" and BACKEND == "jax" and not _jax_x64():
-        # Without x64 JAX silently computes in float32, which would pass for a float64 result.
-        raise ValueError(
-            "dtype 'float64' on the JAX backend needs JAX_ENABLE_X64=1 in the environment "
-            "before the process starts; choose float32 or set it"
-        )
+    if dtype == "float64" and BACKEND == "jax":
+        _check_jax_float64()
     keras.backend.clear_session()
     # floatx decides the dtype of layers and of the optimiser's learning-rate variable: a float32
     # learning rate cast to float64 would alone make the two fighters drift apart by ~1e-9.
     keras.config.set_floatx(dtype)
     keras.utils.set_random_seed(seed)
+
+
+def _check_jax_float64() -> None:
+    """Refuse float64 on JAX where it would be float64 in name only."""
+    if not _jax_x64():
+        # Without x64 JAX silently computes in float32, which would pass for a float64 result.
+        raise ValueError(
+            "dtype 'float64' on the JAX backend needs JAX_ENABLE_X64=1 in the environment "
+            "before the process starts; choose float32 or set it"
+        )
+    import numpy as np
+
+    # Keras 3.15's JAX ops.mean, which every Keras loss uses, averages float64 in float32: its
+    # losses and gradients then carry float32 rounding (measured against David: ~1e-8, where
+    # float64 parity is ~1e-16). Probed rather than version-checked, so a fixed Keras passes.
+    value = np.array([1.0 + 2.0**-40])
+    if float(keras.ops.mean(value)) != value[0]:
+        raise ValueError(
+            f"dtype 'float64' on the JAX backend: Keras {keras.__version__} averages float64 "
+            "losses in float32 (keras.ops.mean), so training would not be float64; "
+            "choose float32 or the tensorflow backend"
+        )
 
 
 def _jax_x64() -> bool:
@@ -130,6 +149,18 @@ def _onednn() -> bool:
         return bool(_pywrap_util_port.IsMklEnabled())
     except (ImportError, AttributeError):  # a TensorFlow that moved it: fall back to the variable
         return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") not in ("0", "false")
+
+
+def _deterministic() -> bool | None:
+    """Whether TensorFlow's op determinism is on, as TensorFlow itself reports it."""
+    if tf is None:
+        return None
+    try:
+        from tensorflow.python.framework import config
+
+        return bool(config.is_op_determinism_enabled())
+    except (ImportError, AttributeError):  # a TensorFlow that moved it: what we asked for
+        return DETERMINISTIC
 
 
 def versions() -> dict[str, str]:
@@ -159,7 +190,7 @@ def settings() -> dict[str, Any]:
     return {
         "backend": BACKEND,
         "onednn": _onednn(),
-        "deterministic": DETERMINISTIC if tf is not None else None,
+        "deterministic": _deterministic(),
         "jax_x64": _jax_x64() if BACKEND == "jax" else None,
         # XLA is chosen per model (KerasNetwork's jit_compile); these flags tune it process-wide.
         "xla_flags": {

@@ -14,9 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "import json, keras_ref\n"
-    "from keras_ref.backend import tf\n"
+    "from tensorflow.python.framework import config\n"
     "found = keras_ref.settings()\n"
-    "found['determinism_enabled'] = tf.config.experimental.is_op_determinism_enabled()\n"
+    "found['determinism_enabled'] = config.is_op_determinism_enabled()\n"
     "print(json.dumps(found))\n"
 )
 
