@@ -1,6 +1,21 @@
-"""Goliath: the plain-data model spec as a Keras 3 model (importing this loads TensorFlow)."""
+"""Goliath: the plain-data model spec as a Keras 3 model (importing this loads the framework).
 
-from .backend import DTYPES, keras, versions
-from .network import History, KerasNetwork
+Process settings (backend, oneDNN, op determinism) are read from the environment at import; see
+`keras_ref.backend` and `settings()`.
+"""
 
-__all__ = ["DTYPES", "History", "KerasNetwork", "keras", "versions"]
+from .backend import BACKEND, DTYPES, keras, settings, versions
+from .compiled import CompiledLoopNetwork
+from .history import History
+from .network import KerasNetwork
+
+__all__ = [
+    "BACKEND",
+    "DTYPES",
+    "CompiledLoopNetwork",
+    "History",
+    "KerasNetwork",
+    "keras",
+    "settings",
+    "versions",
+]

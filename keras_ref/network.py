@@ -1,58 +1,46 @@
-"""Goliath: the plain-data layer spec as a Keras model, trained on the batches it is given."""
+"""Goliath: the plain-data layer spec as a Keras model, trained by `model.fit`."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import mapping
-from .backend import keras, start_fresh, tf
+from .backend import BACKEND, keras, start_fresh
+from .history import EpochCallback, EpochRecorder, History
+from .inputs import check_batch_size, check_epochs, check_x, check_y
+from .replay import EpochOrders, EpochSequence, tf_dataset
 
-EpochCallback = Callable[[int, dict[str, float]], None]
+JIT_CHOICES = "False, True, 'auto'"
 
 
-@dataclass
-class History:
-    """Per-epoch record with the same meaning as David's: whole-set losses after each epoch."""
+def check_jit_compile(jit_compile: Any) -> bool | str:
+    """False, True or "auto" (Keras's choice: no XLA for TensorFlow on a CPU, XLA on JAX)."""
+    if jit_compile is True or jit_compile is False or jit_compile == "auto":
+        return jit_compile
+    raise ValueError(f"jit_compile={jit_compile!r}; choose one of {JIT_CHOICES}")
 
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    # Seconds from the start of an epoch to its end, before the end-of-epoch evaluation.
-    epoch_seconds: list[float] = field(default_factory=list)
-    diverged_at: int | None = None
-    # Keras's own logged loss: the running mean over the epoch's batches (not comparable).
-    running_loss: list[float] = field(default_factory=list)
 
-    @property
-    def diverged(self) -> bool:
-        """Whether training stopped on a non-finite loss."""
-        return self.diverged_at is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain-data form, ready for JSON."""
-        return {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-            "epoch_seconds": self.epoch_seconds,
-            "diverged_at": self.diverged_at,
-            "running_loss": self.running_loss,
-        }
+def check_steps_per_execution(steps: Any) -> int | str:
+    """A positive number of steps per call into the framework, or "epoch" for a whole epoch."""
+    if steps == "epoch":
+        return steps
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise ValueError(f"steps_per_execution={steps!r}; choose a positive integer or 'epoch'")
+    return int(steps)
 
 
 class KerasNetwork:
     """A Keras Sequential model of Dense layers built from seed 002's layer spec.
 
     Takes the same arguments as `numpy_nn.Network` and offers the same fit / predict / evaluate /
-    get_weights / set_weights, so the harness can treat the two alike.
+    get_weights / set_weights, so the harness can treat the two alike. `jit_compile` and
+    `steps_per_execution` are passed to `model.compile`; `steps_per_execution="epoch"` runs a
+    whole epoch per call into the framework.
     """
 
     def __init__(
@@ -63,9 +51,13 @@ class KerasNetwork:
         l2: float = 0.0,
         dtype: str = "float32",
         seed: int = 0,
+        jit_compile: bool | str = "auto",
+        steps_per_execution: int | str = 1,
     ):
         layers = list(layers)
         _check_dims(layers)
+        jit_compile = check_jit_compile(jit_compile)
+        self.steps_per_execution = check_steps_per_execution(steps_per_execution)
         start_fresh(dtype, seed)
         self.dtype = np.dtype(dtype)
         self.layers = layers
@@ -92,28 +84,30 @@ class KerasNetwork:
         self.model.compile(
             loss=mapping.loss(self.loss_name, integer_labels=False),
             optimizer=mapping.optimizer(optimizer),
+            jit_compile=jit_compile,
         )
+        self.seed = seed
+        self._built_for_training = False
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """How this model trains: backend, XLA as Keras resolved it, steps per execution."""
+        return {
+            "backend": BACKEND,
+            "jit_compile": bool(self.model.jit_compile),
+            "steps_per_execution": self.steps_per_execution,
+        }
 
     # ----------------------------------------------------------------- data
 
-    def _x(self, x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=self.dtype)
-        if x.ndim != 2 or x.shape[1] != self.layers[0]["input_dim"]:
-            raise ValueError(
-                f"X must have shape (samples, {self.layers[0]['input_dim']}), got {x.shape}"
-            )
-        return x
+    def _x(self, x: Any, what: str = "X") -> np.ndarray:
+        return check_x(x, self.layers[0]["input_dim"], self.dtype, what)
 
-    def _y(self, y: Any) -> np.ndarray:
+    def _y(self, y: Any, n_samples: int, what: str = "y") -> np.ndarray:
         """Targets shaped like the output; class labels for a multi-unit output become one-hot."""
-        y = np.asarray(y)
-        k = self.layers[-1]["output_dim"]
-        if y.ndim == 1 and k > 1:
-            return np.eye(k, dtype=self.dtype)[y.astype(np.int64)]
-        y = y.reshape(len(y), -1).astype(self.dtype)
-        if y.shape[1] != k:  # Keras would broadcast a mismatch silently
-            raise ValueError(f"y must have shape ({len(y)}, {k}), got {y.shape}")
-        return y
+        return check_y(
+            y, n_samples, self.layers[-1]["output_dim"], self.loss_name, self.dtype, what
+        )
 
     # ----------------------------------------------------------------- training
 
@@ -126,21 +120,67 @@ class KerasNetwork:
         batches: Sequence[Sequence[np.ndarray]] | None = None,
         validation_data: tuple[Any, Any] | None = None,
         callback: EpochCallback | None = None,
+        evaluate: bool = True,
     ) -> History:
-        """Train with `model.fit`: on exactly `batches` (one list of index arrays per epoch) when
-        given, otherwise with Keras's own shuffling and `batch_size` (None: full batch)."""
-        x, y = self._x(x), self._y(y)
+        """Train on exactly `batches` (one list of index arrays per epoch, read once per epoch in
+        order) when given, otherwise with the framework's own shuffling and `batch_size` (None:
+        full batch). With evaluate=False only each epoch's training time is recorded."""
+        epochs = check_epochs(epochs)
+        batch_size = check_batch_size(batch_size)
+        x = self._x(x)
+        y = self._y(y, len(x))
         validation = None
         if validation_data is not None:
-            validation = (self._x(validation_data[0]), self._y(validation_data[1]))
-        recorder = _EpochRecorder(self, (x, y), validation, callback)
-        common = {"epochs": epochs, "verbose": 0, "callbacks": [recorder]}
-        if batches is not None:
-            dataset, steps = _replay_dataset(x, y, batches, epochs)
-            self.model.fit(dataset, steps_per_epoch=steps, shuffle=False, **common)
-        else:
-            self.model.fit(x, y, batch_size=batch_size or len(x), shuffle=True, **common)
+            x_val = self._x(validation_data[0], "validation X")
+            validation = (x_val, self._y(validation_data[1], len(x_val), "validation y"))
+        orders = EpochOrders(batches, epochs, len(x)) if batches is not None else None
+        recorder = EpochRecorder(self._evaluate, (x, y), validation, callback, evaluate)
+        self._build_for_training(x, y)
+        try:
+            self._train(x, y, epochs, batch_size, orders, recorder)
+        except Exception:
+            # A later epoch's bad order surfaces inside the framework's data pipeline.
+            if orders is not None and orders.error is not None:
+                raise orders.error from None
+            raise
         return recorder.history
+
+    def _build_for_training(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Build the compiled loss on one sample, so that `fit` never peeks at the replay (a
+        peek would read an epoch's order twice)."""
+        if not self._built_for_training:
+            self.model.test_on_batch(x[:1], y[:1])
+            self._built_for_training = True
+
+    def _train(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        epochs: int,
+        batch_size: int | None,
+        orders: EpochOrders | None,
+        recorder: EpochRecorder,
+    ) -> None:
+        n = len(x)
+        batch_size = min(batch_size or n, n)
+        steps = orders.steps if orders is not None else math.ceil(n / batch_size)
+        wanted = steps if self.steps_per_execution == "epoch" else self.steps_per_execution
+        steps_per_execution = min(int(wanted), steps)
+        if self.model.steps_per_execution != steps_per_execution:
+            self.model.steps_per_execution = steps_per_execution
+            self.model.train_function = None  # rebuilt by fit for the new step count
+        common = {"epochs": epochs, "verbose": 0, "callbacks": [_EpochTimer(recorder)]}
+        if orders is None:
+            self.model.fit(x, y, batch_size=batch_size, shuffle=True, **common)
+        elif BACKEND == "tensorflow" and steps % steps_per_execution == 0:
+            # One stream for all epochs: executions end exactly at epoch ends.
+            dataset = tf_dataset(x, y, orders, epochs)
+            self.model.fit(dataset, steps_per_epoch=steps, shuffle=False, **common)
+        elif BACKEND == "tensorflow":
+            # An execution would run on into the next epoch of a stream: one dataset per epoch.
+            self.model.fit(tf_dataset(x, y, orders, 1), shuffle=False, **common)
+        else:
+            self.model.fit(EpochSequence(x, y, orders), shuffle=False, **common)
 
     # ----------------------------------------------------------------- inference
 
@@ -158,7 +198,8 @@ class KerasNetwork:
 
     def evaluate(self, x: Any, y: Any) -> dict[str, float]:
         """Keras's loss (regularisation included) on the whole set in one batch, and accuracy."""
-        return self._evaluate(self._x(x), self._y(y))
+        x = self._x(x)
+        return self._evaluate(x, self._y(y, len(x)))
 
     def _evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         loss = float(self.model.test_on_batch(x, y, return_dict=True)["loss"])
@@ -179,37 +220,22 @@ class KerasNetwork:
             layer.set_weights([np.asarray(w, dtype=self.dtype), np.asarray(b, dtype=self.dtype)])
 
 
-class _EpochRecorder(keras.callbacks.Callback):
-    """Times each epoch, then records whole-set loss and accuracy as David does."""
+class _EpochTimer(keras.callbacks.Callback):
+    """Times each epoch of `model.fit` around its training updates and hands it to the recorder."""
 
-    def __init__(self, network: KerasNetwork, train, validation, callback):
+    def __init__(self, recorder: EpochRecorder):
         super().__init__()
-        self.network = network
-        self.train = train
-        self.validation = validation
-        self.callback = callback
-        self.history = History()
+        self.recorder = recorder
         self._started = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        history = self.history
-        history.epoch_seconds.append(time.perf_counter() - self._started)
-        history.running_loss.append(float((logs or {}).get("loss", math.nan)))
-        result = self.network._evaluate(*self.train)
-        history.loss.append(result["loss"])
-        history.accuracy.append(result["accuracy"])
-        if self.validation is not None:
-            val = self.network._evaluate(*self.validation)
-            history.val_loss.append(val["loss"])
-            history.val_accuracy.append(val["accuracy"])
-            result = {**result, "val_loss": val["loss"], "val_accuracy": val["accuracy"]}
-        if self.callback is not None:
-            self.callback(epoch + 1, result)
-        if not math.isfinite(result["loss"]):
-            history.diverged_at = epoch + 1
+        # Reading the loss waits for the last update: JAX dispatches its steps asynchronously.
+        running_loss = float((logs or {}).get("loss", math.nan))
+        seconds = time.perf_counter() - self._started
+        if self.recorder.end_epoch(epoch + 1, seconds, running_loss):
             self.model.stop_training = True
 
 
@@ -228,31 +254,3 @@ def _check_dims(layers: list[dict[str, Any]]) -> None:
                 f"layer {index}: input_dim {layers[index]['input_dim']} does not match the "
                 f"output_dim {layers[index - 1]['output_dim']} of layer {index - 1}"
             )
-
-
-def _replay_dataset(
-    x: np.ndarray, y: np.ndarray, batches: Sequence[Sequence[np.ndarray]], epochs: int
-) -> tuple[tf.data.Dataset, int]:
-    """A tf.data pipeline yielding exactly the given batches, epoch after epoch.
-
-    Keras batches a stream with one batch size, so every epoch must be cut the same way: equal
-    batches, then possibly one smaller last batch.
-    """
-    if len(batches) != epochs:
-        raise ValueError(f"batches has {len(batches)} epochs' orders but epochs is {epochs}")
-    sizes = [len(b) for b in batches[0]]
-    batch_size = sizes[0]
-    for epoch, order in enumerate(batches, start=1):
-        these = [len(b) for b in order]
-        if these != sizes or any(s != batch_size for s in these[:-1]) or these[-1] > batch_size:
-            raise ValueError(
-                f"epoch {epoch}: Keras needs every epoch cut into equal batches of {batch_size} "
-                f"with at most one smaller last batch, like epoch 1; got sizes {these}"
-            )
-    orders = np.stack([np.concatenate(order) for order in batches]).astype(np.int64)
-    dataset = (
-        tf.data.Dataset.from_tensor_slices((x[orders], y[orders]))
-        .flat_map(lambda xe, ye: tf.data.Dataset.from_tensor_slices((xe, ye)).batch(batch_size))
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    return dataset, len(sizes)

@@ -6,6 +6,13 @@ float32 tolerances (1e-5 on losses, 1e-4 on weights) allow for rounding only: bo
 every op to 24 bits, but TensorFlow's Eigen kernels and NumPy's OpenBLAS sum the matrix
 products in different orders, so each step differs by a few ulps and the differences add up
 over thousands of steps (measured: <= 1.2e-7 on losses, <= 1.3e-5 on weights).
+
+Every Goliath configuration is held to the same tolerances: model.fit with XLA
+(jit_compile=True) and with several steps per execution (including a count that does not divide
+the epoch, and a whole epoch), and the compiled tf.function loop (tf-loop). The process settings
+(oneDNN, op determinism) are whatever this process was started with: the float64 parity holds
+with TensorFlow as shipped (oneDNN on, determinism off) and with oneDNN off + determinism on.
+Keras on the JAX backend is checked in tests/test_keras_jax.py (it needs its own process).
 """
 
 import re
@@ -18,10 +25,21 @@ from sklearn.preprocessing import StandardScaler
 from bench.fair_start import make_fair_start
 from bench.metrics import max_weight_difference
 from helpers import SEED_002_NETWORK
-from keras_ref import KerasNetwork
+from keras_ref import CompiledLoopNetwork, KerasNetwork
 from numpy_nn import Network
 
 TOLERANCE = {"float64": (1e-12, 1e-12), "float32": (1e-5, 1e-4)}  # (loss, weights)
+# Goliath's configurations: (class, options). Moons at batch 32 is 29 steps per epoch, the last
+# of 4 samples: 10 steps per execution do not divide it, "epoch" runs all 29 in one call.
+GOLIATHS = {
+    "fit": (KerasNetwork, {}),
+    "xla": (KerasNetwork, {"jit_compile": True}),
+    "spe-10": (KerasNetwork, {"steps_per_execution": 10}),
+    "spe-epoch": (KerasNetwork, {"steps_per_execution": "epoch"}),
+    "xla-spe-epoch": (KerasNetwork, {"jit_compile": True, "steps_per_execution": "epoch"}),
+    "tf-loop": (CompiledLoopNetwork, {}),
+    "tf-loop-no-xla": (CompiledLoopNetwork, {"jit_compile": False}),
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +54,12 @@ def blobs():
     return StandardScaler().fit_transform(x), y
 
 
-def fight(layers, x, y, epochs, batch_size, dtype="float64", seed=0, **options):
+def fight(layers, x, y, epochs, batch_size, dtype="float64", seed=0, goliath="fit", **options):
     """Train both fighters from one fair start; return (david, goliath, their histories)."""
     start = make_fair_start(layers, seed, len(x), epochs, batch_size)
     david = Network(layers, dtype=dtype, **options)
-    goliath = KerasNetwork(layers, dtype=dtype, **options)
+    goliath_class, goliath_options = GOLIATHS[goliath]
+    goliath = goliath_class(layers, dtype=dtype, **options, **goliath_options)
     david.set_weights(start.weights)
     goliath.set_weights(start.weights)
     david_history = david.fit(x, y, epochs=epochs, batches=start.batches)
@@ -79,6 +98,26 @@ def test_minibatch_32_on_seed_002_moons(moons, optimizer, dtype):
     assert_parity(fight(SEED_002_NETWORK, x, y, 50, 32, dtype, optimizer=optimizer), dtype)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("goliath", [name for name in GOLIATHS if name != "fit"])
+def test_every_configuration_on_seed_002_moons(moons, goliath, dtype):
+    """XLA, steps per execution and the compiled loop change speed, not maths."""
+    x, y = moons
+    optimizer = {"name": "adam", "learning_rate": 0.01}
+    result = fight(SEED_002_NETWORK, x, y, 20, 32, dtype, goliath=goliath, optimizer=optimizer)
+    assert_parity(result, dtype)
+    assert result[3].loss[-1] < result[3].loss[0]  # it trained
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("goliath", ["xla", "tf-loop"])
+def test_full_batch_in_every_compiled_form(moons, goliath):
+    x, y = moons
+    result = fight(SEED_002_NETWORK, x, y, 50, None, goliath=goliath, optimizer={"name": "sgd"})
+    assert_parity(result)
+
+
 def _two_layer(hidden, output, n_in=2, n_out=1, **extra):
     return [
         {"input_dim": n_in, "output_dim": 8, "activation": hidden, **extra},
@@ -105,11 +144,12 @@ def test_every_hidden_activation(moons, hidden):
         ("relu", "mean_squared_error", True),
     ],
 )
-def test_every_output_and_loss(blobs, output, loss, one_hot):
+@pytest.mark.parametrize("goliath", ["fit", "tf-loop"])
+def test_every_output_and_loss(blobs, output, loss, one_hot, goliath):
     x, y = blobs
     targets = np.eye(3)[y] if one_hot else y
     layers = _two_layer("tanh", output, n_in=4, n_out=3)
-    result = fight(layers, x, targets, 3, 32, loss=loss, optimizer={"name": "sgd"})
+    result = fight(layers, x, targets, 3, 32, loss=loss, goliath=goliath, optimizer={"name": "sgd"})
     assert_parity(result)
 
 
@@ -127,17 +167,20 @@ def test_every_output_and_loss(blobs, output, loss, one_hot):
     ],
     ids=lambda spec: "-".join(str(v) for v in spec.values()),
 )
-def test_every_optimizer(blobs, optimizer):
+@pytest.mark.parametrize("goliath", ["fit", "tf-loop"])
+def test_every_optimizer(blobs, optimizer, goliath):
     x, y = blobs
     layers = _two_layer("relu", "softmax", n_in=4, n_out=3)
-    assert_parity(fight(layers, x, y, 4, 32, optimizer=optimizer))
+    assert_parity(fight(layers, x, y, 4, 32, goliath=goliath, optimizer=optimizer))
 
 
-def test_l2_per_layer_and_global(blobs):
+@pytest.mark.parametrize("configuration", ["fit", "xla-spe-epoch", "tf-loop"])
+def test_l2_per_layer_and_global(blobs, configuration):
     x, y = blobs
     layers = _two_layer("relu", "softmax", n_in=4, n_out=3, l2=0.01)  # layer 0: own l2
+    optimizer = {"name": "adam", "learning_rate": 0.01}
     david, goliath, david_history, goliath_history = result = fight(
-        layers, x, y, 4, 32, l2=0.003, optimizer={"name": "adam", "learning_rate": 0.01}
+        layers, x, y, 4, 32, l2=0.003, goliath=configuration, optimizer=optimizer
     )
     assert_parity(result)
     # The reported loss includes the penalty on both sides.
@@ -181,21 +224,23 @@ def test_native_initializers_match_davids_distributions(init):
         assert david_w.std() == pytest.approx(INITIALIZER_STD[init], rel=0.02)
 
 
-def test_native_mode_is_seeded(moons):
+@pytest.mark.parametrize("network_class", [KerasNetwork, CompiledLoopNetwork])
+def test_native_mode_is_seeded(moons, network_class):
     x, y = moons
     runs = []
     for _ in range(2):
-        goliath = KerasNetwork(SEED_002_NETWORK, optimizer={"name": "sgd"}, seed=3)
+        goliath = network_class(SEED_002_NETWORK, optimizer={"name": "sgd"}, seed=3)
         history = goliath.fit(x, y, epochs=2, batch_size=32)
         runs.append((goliath.get_weights(), history.loss))
     assert max_weight_difference(runs[0][0], runs[1][0]) == 0 and runs[0][1] == runs[1][1]
 
 
-def test_divergence_is_recorded(moons):
+@pytest.mark.parametrize("network_class", [KerasNetwork, CompiledLoopNetwork])
+def test_divergence_is_recorded(moons, network_class):
     x, y = moons
     layers = [{**layer, "init": "normal_scaled"} for layer in SEED_002_NETWORK]
     layers[-1] = {**layers[-1], "activation": "linear"}
-    goliath = KerasNetwork(
+    goliath = network_class(
         layers, loss="mean_squared_error", optimizer={"name": "sgd", "learning_rate": 1e3}
     )
     history = goliath.fit(x, y, epochs=30)
