@@ -88,9 +88,14 @@ def run_fight(
     records: dict[str, dict[str, Any]] = {}
     for task in fighter_tasks(case, seed, data, cache_dir):
         progress.fighter(task.fighter, task.epochs)
-        unavailable = pool.config(task.fighter).unavailable_reason()
+        config = pool.config(task.fighter)
+        unavailable = config.unavailable_reason()
         if unavailable:
             records[task.fighter] = _empty_record("unavailable", unavailable)
+            continue
+        if task.dtype not in config.dtypes:
+            why = f"not supported by {task.fighter}: {task.dtype} (it trains in {config.dtypes[0]})"
+            records[task.fighter] = _empty_record("unsupported", why)
             continue
         record = pool.run(task, case.time_limit, progress.epoch)
         records[task.fighter] = {**_empty_record("failed", None), **record}

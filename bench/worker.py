@@ -49,7 +49,7 @@ def process_settings(config: FighterConfig) -> dict[str, Any]:
     module = config.framework_module
     framework = importlib.import_module(module) if module else None
     versions = {}
-    for name in ("numpy", "sklearn", "tensorflow", "keras", "jax"):
+    for name in ("numpy", *config.requires):
         loaded = sys.modules.get(name)
         if loaded is not None and hasattr(loaded, "__version__"):
             versions[name] = loaded.__version__

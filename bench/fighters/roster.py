@@ -27,6 +27,7 @@ class FighterConfig:
     env: dict[str, str] = field(default_factory=dict)  # its process settings
     requires: tuple[str, ...] = ()  # modules it imports, to say when it cannot run here
     install_hint: str = ""
+    dtypes: tuple[str, ...] = ("float32", "float64")  # the float types it can train in
 
     def load_model_class(self) -> type:
         """The model class: `module:Class`, or `path/to/file.py:Class` for a user's own code."""
@@ -121,6 +122,9 @@ ROSTER: dict[str, FighterConfig] = {
             env={"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
             requires=("jax", "keras"),
             install_hint="pip install -e '.[jax]'",
+            # JAX computes in float32 unless x64 is switched on, and even then Keras averages
+            # float64 losses in float32: it cannot compute the float64 fight's function.
+            dtypes=("float32",),
         ),
     )
 }

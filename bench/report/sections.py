@@ -12,7 +12,7 @@ from ..history import read_history
 from ..records import Fight, display_name
 from ..results import ResultsError, Run
 from ..speed import GATE_SPEED
-from ..verdict import DRAW, NO_CONTEST_TEST, Verdict, judge, scoreboard
+from ..verdict import DRAW, FORFEIT_TEST, NO_CONTEST_TEST, Verdict, judge, scoreboard
 from ..wording import MISSING, flatten
 from . import plots
 from .case_section import case_section, speed_cell
@@ -66,13 +66,14 @@ def _run_summary(run: Run) -> list[Block]:
 def _headline(verdicts: Sequence[Verdict], opponent: str) -> str:
     """David's speed against one opponent over the cases, in a sentence."""
     rounds = [r for v in verdicts if v.opponent == opponent for r in v.rounds if r.name == "speed"]
-    fought = [r for r in rounds if r.test != NO_CONTEST_TEST]
+    fought = [r for r in rounds if r.test not in (NO_CONTEST_TEST, FORFEIT_TEST)]
+    forfeits = [r for r in rounds if r.test == FORFEIT_TEST]
     them = display_name(opponent)
-    if not fought:
-        return f"against {them}: no contest ({len(rounds)} cases)."
+    if not fought and not forfeits:
+        return f"against {them}: no contest in {len(rounds)} cases."
+    parts = []
     wins = [r.estimate for r in fought if r.winner == "david" and r.estimate]
     losses = [1 / r.estimate for r in fought if r.winner == opponent and r.estimate]
-    parts = []
     if wins:
         parts.append(f"David faster in {len(wins)} (median {statistics.median(wins):.1f}x)")
     if losses:
@@ -80,7 +81,11 @@ def _headline(verdicts: Sequence[Verdict], opponent: str) -> str:
     draws = sum(r.winner == DRAW for r in fought)
     if draws:
         parts.append(f"{draws} too close to call")
-    return f"against {them}: of {len(fought)} cases, " + ", ".join(parts) + "."
+    for winner, who in (("david", "David"), (opponent, them)):
+        count = sum(r.winner == winner for r in forfeits)
+        if count:
+            parts.append(f"{who} won {count} by forfeit")
+    return f"against {them}: of {len(rounds)} cases, " + ", ".join(parts) + "."
 
 
 def _card(verdicts: Sequence[Verdict], opponents: Sequence[str], cases: list[str]) -> list[Block]:
@@ -132,38 +137,25 @@ def _fighters_section(fights: Sequence[Fight]) -> list[Block]:
     processes: dict[str, dict[str, Any]] = {}
     for fight in fights:
         for name, record in fight.fighters.items():
-            if record.process and name not in processes:
+            if record.process and not processes.get(name):
                 processes[name] = record.process
             processes.setdefault(name, {})
-    rows = []
-    for name, process in processes.items():
-        config = ROSTER.get(name)
-        framework = process.get("framework") or {}
-        blas = process.get("blas") or [{}]
-        rows.append(
-            [
-                display_name(name),
-                config.description if config else MISSING,
-                ", ".join(f"{k} {v}" for k, v in (process.get("versions") or {}).items())
-                or MISSING,
-                ", ".join(f"{k}={v}" for k, v in framework.items()) or MISSING,
-                ", ".join(
-                    f"{b.get('library')} {b.get('architecture')} x{b.get('threads')}" for b in blas
-                )
-                if process
-                else MISSING,
-            ]
-        )
+    rows = [
+        [
+            display_name(name),
+            ROSTER[name].description if name in ROSTER else MISSING,
+            _framework_text(process),
+            _blas_text(process),
+        ]
+        for name, process in processes.items()
+    ]
     return [
         Heading(2, "The fighters"),
         Paragraph(
             "Every number in this report comes from one of these configurations, each trained in "
             "its own worker process started with its settings."
         ),
-        Table(
-            ["fighter", "what it is", "versions", "framework settings", "BLAS (kernel, threads)"],
-            rows,
-        ),
+        Table(["fighter", "what it is", "framework and settings", "BLAS: kernel x threads"], rows),
     ]
 
 
@@ -197,3 +189,33 @@ def _environment_section(info: dict[str, Any]) -> list[Block]:
     else:
         blocks.append(Paragraph("Not recorded (run.json has no environment)."))
     return blocks
+
+
+def _framework_text(process: dict[str, Any]) -> str:
+    """Versions, backend, oneDNN, determinism, XLA and threads, as a worker reported them."""
+    if not process:
+        return MISSING
+    versions = process.get("versions") or {}
+    framework = process.get("framework") or {}
+    parts = [f"{name} {version}" for name, version in versions.items()]
+    if framework.get("backend"):
+        parts.append(f"backend {framework['backend']}")
+    for key, label in (("onednn", "oneDNN"), ("deterministic", "op determinism")):
+        if framework.get(key) is not None:
+            parts.append(f"{label} {'on' if framework[key] else 'off'}")
+    parts += [f"{key}={value}" for key, value in (process.get("options") or {}).items()]
+    threads = framework.get("threads") or {}
+    parts += [f"{kind} threads {count}" for kind, count in threads.items() if count]
+    return ", ".join(parts)
+
+
+def _blas_text(process: dict[str, Any]) -> str:
+    """NumPy's BLAS in the worker: library, kernel, threads, and a forced kernel if any."""
+    pools = (process or {}).get("blas") or []
+    text = ", ".join(
+        f"{p.get('library')} {p.get('architecture')} x{p.get('threads')}" for p in pools
+    )
+    forced = (process or {}).get("variables", {}).get("OPENBLAS_CORETYPE")
+    if forced:
+        text += f" (forced by OPENBLAS_CORETYPE={forced})"
+    return text or MISSING
