@@ -63,7 +63,14 @@ def test_fighter_metrics_of_a_real_network(tmp_path):
         batch_size=16,
         validation_data=(data.x_test, data.y_test),
     ).as_dict()
-    metrics = fighter_metrics(net, data, history, "categorical_crossentropy", 0.9)
+    metrics = fighter_metrics(
+        data,
+        net.predict_proba(data.x_train),
+        net.predict_proba(data.x_test),
+        history,
+        "categorical_crossentropy",
+        0.9,
+    )
 
     labels = net.predict(data.x_test)
     assert metrics["test_correct"] == int((labels == data.y_test).sum())

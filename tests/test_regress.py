@@ -15,7 +15,7 @@ from bench.suite import load_suite
 from result_factory import case_result, fighter
 
 
-def make_run(run_dir, accuracies, david_epoch=0.01, goliath_epoch=0.1, parity=None, name="moons"):
+def make_run(run_dir, accuracies, david_epoch=0.01, keras_epoch=0.1, parity=None, name="moons"):
     """A run of one fair case: one seed per accuracy; epoch times may differ per seed."""
     david_epochs = david_epoch if isinstance(david_epoch, list) else [david_epoch] * len(accuracies)
     write_json(
@@ -26,13 +26,14 @@ def make_run(run_dir, accuracies, david_epoch=0.01, goliath_epoch=0.1, parity=No
         result = case_result(
             name,
             seed,
+            run_id=run_dir.name,
             david=fighter(
                 test_correct=round(accuracy * 1000), n_test=1000, epoch_seconds=[per_epoch] * 5
             ),
-            goliath=fighter(test_correct=950, n_test=1000, epoch_seconds=[goliath_epoch] * 5),
+            keras=fighter(test_correct=950, n_test=1000, epoch_seconds=[keras_epoch] * 5),
         )
         if parity is not None:
-            result["parity"]["max_loss_difference"] = parity
+            result["parity"]["keras"]["max_loss_difference"] = parity
         write_case_result(run_dir, result)
     return run_dir
 
@@ -78,7 +79,8 @@ def test_speed_ratio_twice_as_bad_in_every_seed_regresses(tmp_path, capsys):
     now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
     code, out = compare(tmp_path, base, now, capsys)
     assert code == 1 and verdict_of(out, "David speed-up") == "REGRESSED"
-    assert "x2.00" in out and "Mann-Whitney p=0.05" in out
+    # 3 against 3 values cannot reach p < 0.05 by Mann-Whitney: the intervals decide, and say so.
+    assert "x2.00" in out and "3 vs 3 values cannot reach p < 0.05" in out and "apart" in out
 
 
 def test_noisy_speed_ratio_within_the_factor_is_ok(tmp_path, capsys):
@@ -89,11 +91,23 @@ def test_noisy_speed_ratio_within_the_factor_is_ok(tmp_path, capsys):
 
 
 def test_speed_factor_is_configurable(tmp_path, capsys):
-    base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
-    now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.013, 0.014, 0.0125])
+    # 5 against 5 values: Mann-Whitney can reject (p down to 1/252).
+    base = make_run(tmp_path / "base", [0.95] * 5, david_epoch=[0.010, 0.011, 0.009, 0.010, 0.0105])
+    now = make_run(tmp_path / "now", [0.95] * 5, david_epoch=[0.013, 0.014, 0.0125, 0.013, 0.0135])
     assert compare(tmp_path, base, now, capsys)[0] == 0  # x1.3 is within the default 1.5
     code, out = compare(tmp_path, base, now, capsys, "--speed-factor", "1.2")
     assert code == 1 and verdict_of(out, "David speed-up") == "REGRESSED"
+    # A perfect separation; with the tied 0.010 s epochs scipy's normal approximation gives
+    # 0.00583 rather than the exact 1/252.
+    assert "one-sided Mann-Whitney p=0.00583" in out
+
+
+def test_three_seeds_against_three_that_overlap_are_undecided(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
+    now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.013, 0.014, 0.0125])
+    code, out = compare(tmp_path, base, now, capsys, "--speed-factor", "1.2")
+    assert code == 0 and verdict_of(out, "David speed-up") == "ok"
+    assert "3 vs 3 values cannot reach p < 0.05: 95% t-intervals of log speed-ups overlap" in out
 
 
 def test_parity_break_regresses(tmp_path, capsys):
@@ -117,7 +131,7 @@ def test_missing_case_regresses(tmp_path, capsys):
         ("foreign-baseline", "baseline.json: not a baseline file"),
         ("old-schema", "schema_version 0 is not supported"),
         ("missing-run", "nowhere: no such run folder"),
-        ("bad-result", "seed0.json: case/fighters: 'david' is a required property"),
+        ("bad-baseline-value", "case 'moons': 'david_test_accuracy' must hold one number"),
     ],
 )
 def test_unusable_input_exits_2_with_a_clear_message(tmp_path, capsys, setup, message):
@@ -129,13 +143,17 @@ def test_unusable_input_exits_2_with_a_clear_message(tmp_path, capsys, setup, me
     elif setup == "foreign-baseline":
         write_json(baseline, {"hello": 1})
     elif setup == "old-schema":
-        text = baseline.read_text().replace('"schema_version": 2', '"schema_version": 0')
+        text = baseline.read_text().replace('"schema_version": 3', '"schema_version": 0')
         baseline.write_text(text)
     elif setup == "missing-run":
         run = tmp_path / "nowhere"
     else:
-        path = run / "cases" / "moons--seed0.json"
-        path.write_text(path.read_text().replace('"david":', '"davide":', 1))
+        text = baseline.read_text()
+        baseline.write_text(
+            text.replace(
+                '"david_test_accuracy": [\n    0.95', '"david_test_accuracy": [\n    "0.95"', 1
+            )
+        )
     capsys.readouterr()
     assert main(["compare", str(run), "--baseline", str(baseline)]) == 2
     err = capsys.readouterr().err
@@ -148,7 +166,7 @@ def test_history_gets_one_row_per_case_per_run(tmp_path):
     append_history(load_run(make_run(tmp_path / "b", [0.90, 0.92])), history)
     table = read_history(history)
     assert list(table["case"]) == ["moons", "moons"]
-    assert list(table["opponent"]) == ["goliath", "goliath"]
+    assert list(table["opponent"]) == ["keras", "keras"]
     assert list(table["david_test_accuracy"].round(3)) == [0.96, 0.91]
     assert list(table["david_speedup"].round(3)) == [10.0, 10.0]  # 0.1 s epochs over 0.01 s
 
@@ -213,8 +231,11 @@ def test_baseline_pools_the_seeds_of_several_runs(tmp_path, capsys):
     assert main(["baseline", str(first), str(second), "--out", str(baseline)]) == 0
     pooled = json.loads(baseline.read_text())
     assert pooled["run_ids"] == ["first", "second"]
-    # 0.1 s Goliath epochs over David's 0.010, 0.011, 0.009, then 0.012, 0.010, 0.011 s
+    # 0.1 s Keras epochs over David's 0.010, 0.011, 0.009, then 0.012, 0.010, 0.011 s: every
+    # timing counts; the accuracy of a seed counts once, however many runs saw it.
     assert pooled["cases"]["moons"]["speedup"] == [10.0, 9.091, 11.11, 8.333, 10.0, 9.091]
+    assert pooled["cases"]["moons"]["seeds"] == [0, 1, 2]
+    assert pooled["cases"]["moons"]["david_test_accuracy"] == [0.95, 0.95, 0.95]
     slower = make_run(tmp_path / "slower", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
     capsys.readouterr()
     assert main(["compare", str(slower), "--baseline", str(baseline)]) == 1

@@ -33,7 +33,7 @@ def make_results():
                 description="two half moons | noise 0.2",
                 target_accuracy=0.9,
                 david=fighter(test_correct=95, epoch_seconds=[0.004, 0.0041, 0.0039] * 4),
-                goliath=fighter(test_correct=94, epoch_seconds=[0.02, 0.021, 0.019] * 4),
+                keras=fighter(test_correct=94, epoch_seconds=[0.02, 0.021, 0.019] * 4),
             )
         )
         # Case names are file-safe by schema; the free text around them is not.
@@ -48,7 +48,7 @@ def make_results():
                 n_classes=3,
                 run_id=RUN_ID,
                 david=fighter(test_correct=28, n_test=30, train_seconds=0.2 + 0.01 * seed),
-                goliath=fighter(test_correct=29, n_test=30, train_seconds=1.5 + 0.1 * seed),
+                keras=fighter(test_correct=29, n_test=30, train_seconds=1.5 + 0.1 * seed),
             )
         )
         results.append(
@@ -108,24 +108,28 @@ def test_both_reports_are_written(rendered):
 
 
 def test_scoreboard_and_verdicts_appear(rendered):
-    # Worked out by hand from make_results: David wins speed in moons (5x faster epochs) and in
-    # iris-native (7.5x shorter training); Goliath wins unstable's three rounds by forfeit; the
-    # other seven rounds are draws (equal accuracies within Wilson, identical losses, equal times).
-    assert "| 2 | 3 | 7 |" in rendered["md"]
-    assert "<td>2</td><td>3</td><td>7</td>" in rendered["html"]
-    assert "Goliath takes the card, 3 rounds to 2 (7 rounds drawn)." in rendered["md"]
-    forfeit = "Goliath wins by forfeit: David diverged at epoch 37."
+    # Worked out by hand from make_results. Fair cases fight speed and memory; the native case
+    # accuracy, loss, speed and memory. David wins speed in moons (5x faster epochs) and in
+    # iris-native (7.5x shorter training); Keras wins unstable's two rounds by forfeit; the
+    # other six are draws (equal memory everywhere, odd's equal times, iris's equal accuracy
+    # within Wilson and identical losses).
+    assert "| Keras | 2 | 2 | 6 | 0 |" in rendered["md"]
+    assert "<td>Keras</td><td>2</td><td>2</td><td>6</td><td>0</td>" in rendered["html"]
+    forfeit = "Keras wins by forfeit: David diverged at epoch 37."
     assert forfeit in rendered["md"]
     assert forfeit in rendered["html"]
-    assert "Goliath (forfeit)" in rendered["md"]
-    assert "| moons | draw | draw | David |" in rendered["md"]
-    assert "| iris-native | draw | draw | David |" in rendered["md"]
-    assert "<strong>Verdict:</strong> David wins on speed, 5.0x [" in rendered["html"]
+    assert "| unstable | Keras (forfeit) |" in rendered["md"]
+    assert "| moons | David 5.0x |" in rendered["md"]
+    assert "| iris-native | David 7.6x |" in rendered["md"]
+    assert "<strong>Against Keras:</strong> David wins on speed, 5.0x [" in rendered["html"]
 
 
 def test_case_details_appear(rendered):
     md = rendered["md"]
-    assert "max \\|loss difference\\| over 12 epochs: 0" in md  # fair mode: the parity line
+    # fair mode: the parity table (the factory gives identical losses, weights 2.2e-16 apart)
+    assert (
+        "| Keras | 0 | 2.2e-16 | 12 epochs x 2 seeds | identical to 1e-9: the same function |" in md
+    )
     assert "| David | 5 | full | sgd (learning\\_rate=0.1) | glorot\\_uniform |" in md  # native
     assert "epochs to target 0.9, median | not reached | not reached |" in md
     assert "seed 0: diverged at epoch 37; seed 1: diverged at epoch 37" in md
@@ -140,7 +144,10 @@ def test_2d_case_has_figures_in_both_formats(rendered):
     assert any(link.endswith("-confusion.png") for link in links)  # the 3-class case
     for link in links:
         assert (run_dir / link).read_bytes().startswith(PNG_MAGIC)
-    assert rendered["html"].count('src="data:image/png;base64,') == len(links)
+    strips = [link for link in links if link.endswith("-evolution.png")]
+    assert rendered["html"].count('src="data:image/png;base64,') == len(links) - len(strips)
+    assert rendered["html"].count('src="data:image/gif;base64,') == len(strips) == 1
+    assert (run_dir / "figures" / "01-moons-evolution.gif").read_bytes().startswith(b"GIF8")
     assert "figures/" not in rendered["html"]  # self-contained
 
 
@@ -190,8 +197,8 @@ def test_malformed_files_raise(tmp_path):
         render_report(tmp_path)
     (tmp_path / "run.json").unlink()
     (tmp_path / "cases" / "moons--seed0.json").write_text('{"schema_version": 1}')
-    with pytest.raises(ResultsError, match="moons--seed0.json"):
-        render_report(tmp_path)
+    with pytest.raises(ResultsError, match="no case results"):
+        render_report(tmp_path)  # the only result is unusable: nothing to report
 
 
 def test_plots_only_where_they_apply():
@@ -223,13 +230,13 @@ def test_rerender_prunes_only_its_own_stale_figures(tmp_path):
 
 
 def test_plots_survive_fighters_that_did_not_finish():
-    failed = fight(two_d=True, goliath=fighter(status="failed"))
+    failed = fight(two_d=True, keras=fighter(status="failed"))
     assert decision_boundaries(failed).startswith(PNG_MAGIC)
     diverged = fight(two_d=True)
     boundary = diverged.fighters["david"].decision_boundary
     boundary["values"] = [[None] * len(row) for row in boundary["values"]]  # NaN everywhere
     assert decision_boundaries(diverged).startswith(PNG_MAGIC)
-    neither = fight(david=fighter(status="failed"), goliath=fighter(status="failed"))
+    neither = fight(david=fighter(status="failed"), keras=fighter(status="failed"))
     assert loss_curves([neither]).startswith(PNG_MAGIC)
     assert plt.get_fignums() == []
 
