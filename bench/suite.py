@@ -116,7 +116,8 @@ def load_suite(
     except HarnessError as err:
         raise SuiteError(str(err)) from err
     known = {**ROSTER, **users}
-    header, defaults, raw_cases = (document.get(key, {}) for key in ("suite", "defaults", "case"))
+    header, defaults = document.get("suite", {}), document.get("defaults", {})
+    raw_cases = document.get("case", [])
     if not isinstance(header, dict) or not isinstance(defaults, dict):
         raise SuiteError(f"{path}: [suite] and [defaults] must be tables")
     keys = (*CASE_KEYS, *users)
@@ -219,7 +220,7 @@ def _parse_case(
         ("mode", raw["mode"], MODES),
         ("dtype", raw["dtype"], DTYPES),
     ):
-        if value not in allowed:
+        if not isinstance(value, str | None) or value not in allowed:
             choices = ", ".join(str(a) for a in allowed if a is not None)
             raise fail(key, f"unknown {key} {value!r}; choose one of {choices}")
     if not (_is_number(raw["l2"]) and raw["l2"] >= 0):
@@ -307,7 +308,7 @@ def _parse_fighter(merged: dict[str, Any], where, fail) -> FighterSettings:
     elif not (_is_int(batch_size) and batch_size > 0):
         raise fail(where("batch_size"), f"must be a positive integer or 'full', got {batch_size!r}")
     for key in ("init", "bias_init"):
-        if merged[key] not in INITIALIZERS:
+        if not isinstance(merged[key], str) or merged[key] not in INITIALIZERS:
             raise fail(
                 where(key),
                 f"unknown {key} {merged[key]!r}; choose one of {', '.join(INITIALIZERS)}",
