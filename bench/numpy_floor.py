@@ -6,9 +6,10 @@ For each fight, in one process and interleaved (the order rotates every repeat),
 - David: one epoch of `Network` training steps (its internals, no evaluation: what fit's
   `epoch_seconds` measures);
 - the floor: the same steps hand-written as straight NumPy (flat parameter buffer, preallocated
-  batch buffers, in-place operations, no classes); both start from the same weights and follow the
-  same batches, and after one epoch from the same start they must hold the same weights bit for
-  bit (the "same weights" column), which is what makes this the same maths;
+  batch buffers, in-place operations, Adam's passes over cache-sized pieces, no classes, no
+  checks); both start from the same weights and follow the same batches, and after one epoch
+  from the same start they must hold the same weights bit for bit (the "same weights" column),
+  which is what makes this the same maths;
 - matmul: only the step's matrix products (forward, weight gradients, input gradients) on the
   same shapes, which measures the machine's float32 matmul rate at the fight's shapes.
 It prints ms/epoch (medians), David/floor (median of the paired per-repeat ratios with a bootstrap
@@ -33,6 +34,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from numpy_nn import Network
+from numpy_nn.optimizers import PIECE_BYTES
 
 DTYPE = np.float32
 
@@ -233,23 +235,30 @@ class Floor:
                 self.params -= self.grads
 
     def _adam(self) -> None:
-        params, grads, m, v, scratch = self.params, self.grads, self.m, self.v, self.scratch
         step = DTYPE(self.iterations + 1)
         beta_1_power = np.power(DTYPE(np.float32(self.beta_1)), step)
         beta_2_power = np.power(DTYPE(np.float32(self.beta_2)), step)
         alpha = self.lr * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        np.subtract(grads, m, out=scratch)
-        scratch *= DTYPE(1 - self.beta_1)
-        m += scratch
-        np.square(grads, out=scratch)
-        scratch -= v
-        scratch *= DTYPE(1 - self.beta_2)
-        v += scratch
-        np.sqrt(v, out=grads)
-        grads += DTYPE(self.epsilon)
-        np.multiply(m, alpha, out=scratch)
-        scratch /= grads
-        params -= scratch
+        one_minus_beta_1, one_minus_beta_2 = DTYPE(1 - self.beta_1), DTYPE(1 - self.beta_2)
+        epsilon = DTYPE(self.epsilon)
+        # The dozen passes run over cache-sized pieces, as numpy_nn's optimisers do.
+        piece = PIECE_BYTES // self.params.itemsize
+        for start in range(0, self.params.size, piece):
+            part = slice(start, start + piece)
+            params, grads, scratch = self.params[part], self.grads[part], self.scratch[part]
+            m, v = self.m[part], self.v[part]
+            np.subtract(grads, m, out=scratch)
+            scratch *= one_minus_beta_1
+            m += scratch
+            np.square(grads, out=scratch)
+            scratch -= v
+            scratch *= one_minus_beta_2
+            v += scratch
+            np.sqrt(v, out=grads)
+            grads += epsilon
+            np.multiply(m, alpha, out=scratch)
+            scratch /= grads
+            params -= scratch
         self.iterations += 1
 
     def matmul_epoch(self, order: list[np.ndarray]) -> None:
