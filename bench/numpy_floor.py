@@ -16,6 +16,10 @@ It prints ms/epoch (medians), David/floor (median of the paired per-repeat ratio
 95% interval, and the ratio of the fastest epochs), FLOPs per step, and the GFLOP/s David achieves
 as a share of the matmul rate. Timings on a shared machine are noisy: read the ratios, not the ms.
 Imports only NumPy, numpy_nn, threadpoolctl and the standard library.
+
+The BLAS kernel decides the matmul rate. To see OpenBLAS at its native kernel on a machine that
+pins one (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE), unset both for this command only:
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m bench.numpy_floor
 """
 
 from __future__ import annotations
@@ -417,7 +421,8 @@ def report(rows: list[dict[str, Any]]) -> str:
     header = (
         f"{'fight':11} {'steps':>5} {'MFLOP/step':>10} {'reps':>4} {'David ms':>9} "
         f"{'floor ms':>9} {'David/floor median [95%] min/min':>34} {'matmul ms':>9} "
-        f"{'GFLOP/s':>7} {'David % of matmul [95%]':>24} {'floor %':>7} same weights"
+        f"{'GFLOP/s':>7} {'David GFLOP/s':>13} {'David % of matmul [95%]':>24} {'floor %':>7} "
+        "same weights"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
@@ -426,13 +431,14 @@ def report(rows: list[dict[str, Any]]) -> str:
             f"{row['fight'].name:11} {row['steps']:5d} {row['step_flops'] / 1e6:10.2f} "
             f"{row['repeats']:4d} {row['david_ms']:9.2f} {row['floor_ms']:9.2f} "
             f"{_ratio(row['david_over_floor']):>34} {row['matmul_ms']:9.2f} "
-            f"{row['matmul_gflops']:7.1f} {_ratio(row['matmul_over_david'], True):>24} "
+            f"{row['matmul_gflops']:7.1f} {row['david_gflops']:13.1f} "
+            f"{_ratio(row['matmul_over_david'], True):>24} "
             f"{100 * row['matmul_over_floor'][0]:6.1f}% "
             + ("bit-identical" if gap == 0 else f"max |dW| {gap:.2g}")
         )
     lines.append(
         "GFLOP/s: the float32 matmul rate at the fight's shapes (matmul-only epochs); "
-        "David % of matmul = matmul ms / David ms, per repeat."
+        "David % of matmul: the median over repeats of matmul ms / David ms."
     )
     return "\n".join(lines)
 
