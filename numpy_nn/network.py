@@ -332,8 +332,8 @@ class Network:
         `batch_size` and `rng`, so another framework can replay the same order.
         After every epoch `callback(epoch, logs)` gets the 1-based epoch and its logs (always
         "epoch_seconds"); a true return value stops training. With `evaluate=False` no loss or
-        accuracy is computed after each epoch (the history then holds epoch_seconds only, and a
-        diverged run is not detected).
+        accuracy is computed after each epoch (the history then holds epoch_seconds only, a
+        diverged run is not detected, and validation_data is checked but not used).
         """
         x = self._check_x(x)
         y = self._check_y(y, x.shape[0])
