@@ -622,11 +622,30 @@ def _checked_order(order: Any, n: int, epoch: int) -> list[np.ndarray]:
             raise ValueError(
                 f"{where}, batch {number}: sample indices must be integers, got dtype {batch.dtype}"
             )
-        low, high = batch.min(), batch.max()
-        if low < 0 or high >= n:
-            raise ValueError(
-                f"{where}, batch {number}: sample index {low if low < 0 else high} out of range "
-                f"0..{n - 1}"
-            )
-        arrays.append(batch.astype(np.intp, copy=False))
+        arrays.append(batch if batch.dtype == np.intp else batch.astype(np.intp))
+    _check_range(arrays, n, where)
     return arrays
+
+
+def _check_range(arrays: list[np.ndarray], n: int, where: str, group: int = 8192) -> None:
+    """Raise if an index is outside 0..n-1.
+
+    Checked on groups of batches concatenated up to `group` indices: two reductions per group
+    rather than per batch, and a temporary of at most one group (64 KiB) plus one batch.
+    """
+    first = 0
+    while first < len(arrays):
+        last, size = first, 0
+        while last < len(arrays) and size < group:
+            size += arrays[last].size
+            last += 1
+        indices = np.concatenate(arrays[first:last])
+        if indices.min() < 0 or indices.max() >= n:
+            for number in range(first, last):
+                low, high = arrays[number].min(), arrays[number].max()
+                if low < 0 or high >= n:
+                    raise ValueError(
+                        f"{where}, batch {number}: sample index {low if low < 0 else high} "
+                        f"out of range 0..{n - 1}"
+                    )
+        first = last
