@@ -154,14 +154,14 @@ class Network:
         return [layer["output_dim"] for layer in self.layers]
 
     def training_memory_bytes(self, batch_size: int) -> int:
-        """Upper bound on the bytes fit allocates to train on batches of up to batch_size rows.
+        """Upper bound on the array memory the network holds while fit(evaluate=False) trains.
 
-        Parameters and their gradients, the optimiser's state, one batch's X and y rows and every
-        layer's outputs and gradients, the L2 scratch, and the largest temporary an activation
-        makes in a step (one batch_size x widest-layer array). Not included: converting X and y
-        to the network's dtype and one-hot labels (pass them ready to avoid copies), the batch
-        order the caller hands over, fit's per-epoch evaluation (evaluate=True), and Python's
-        own small objects.
+        For batches of up to batch_size rows: parameters and their gradients, the optimiser's
+        state, one batch's X and y rows and every layer's outputs and gradients, the L2
+        scratch, and the largest temporary an activation makes in a step (one batch_size x
+        widest-layer array). Not included: converting X and y to the network's dtype and one-hot
+        labels (pass them ready to avoid copies), the batch order the caller hands over, the
+        per-epoch evaluation of evaluate=True, and Python's own small objects.
         """
         batch_size = _positive_int(batch_size, "batch_size")
         itemsize = self.dtype.itemsize
