@@ -141,11 +141,11 @@ class Workload:
 WORKLOADS = {
     "moons": Workload(
         "moons", (25, 50, 50, 25), "relu", "sigmoid", 2, 2, 900, 32,
-        {"name": "sgd", "learning_rate": 0.01}, epochs_per_block=30, rounds=4,
+        {"name": "sgd", "learning_rate": 0.01}, epochs_per_block=20, rounds=3,
     ),
     "mnist-1024": Workload(
         "mnist-1024", (1024, 1024), "relu", "softmax", 784, 10, 10_000, 128,
-        {"name": "adam", "learning_rate": 1e-3}, epochs_per_block=2, rounds=3,
+        {"name": "adam", "learning_rate": 1e-3}, epochs_per_block=2, rounds=2,
     ),
 }  # fmt: skip
 
@@ -216,6 +216,41 @@ def run_worker(configuration: Configuration, workload: Workload) -> dict[str, An
     }
 
 
+def parity_gaps(configuration: Configuration, epochs: int = 20) -> dict[str, Any]:
+    """Largest loss and weight gaps to David on seed 002's moons fight (Adam at Keras's defaults,
+    batch 32, from one fair start), in float64 and float32, under this process's settings."""
+    import keras_ref
+    from bench.fair_start import make_fair_start
+    from bench.metrics import max_weight_difference
+    from numpy_nn import Network
+
+    workload = WORKLOADS["moons"]
+    x, y = workload.data()
+    layers = workload.layers()
+    start = make_fair_start(layers, 0, len(x), epochs, workload.batch_size)
+    optimizer = {"name": "adam"}
+    gaps: dict[str, Any] = {"configuration": configuration.name}
+    for dtype in ("float64", "float32"):
+        try:
+            goliath = getattr(keras_ref, configuration.network)(
+                layers, optimizer=optimizer, dtype=dtype, **configuration.options
+            )
+        except ValueError as err:  # e.g. float64 on JAX
+            gaps[dtype] = {"error": str(err)}
+            continue
+        david = Network(layers, optimizer=optimizer, dtype=dtype)
+        david.set_weights(start.weights)
+        goliath.set_weights(start.weights)
+        david_loss = david.fit(x, y, epochs=epochs, batches=start.batches).loss
+        goliath_loss = goliath.fit(x, y, epochs=epochs, batches=start.batches).loss
+        gaps[dtype] = {
+            "loss": float(np.max(np.abs(np.subtract(david_loss, goliath_loss)))),
+            "weights": max_weight_difference(david.get_weights(), goliath.get_weights()),
+        }
+    gaps["settings"] = keras_ref.settings()
+    return gaps
+
+
 # --------------------------------------------------------------------------- coordinator
 
 
@@ -230,12 +265,14 @@ def worker_environment(configuration: Configuration) -> dict[str, str]:
     return environment
 
 
-def run_in_worker(configuration: Configuration, workload: Workload, timeout: float) -> dict:
+def run_in_worker(
+    configuration: Configuration, workload: Workload, timeout: float, parity: bool = False
+) -> dict:
     """One worker process for one configuration; a failure is a result."""
     command = [
         sys.executable, "-m", "bench.keras_configs", "--worker",
         "--configurations", configuration.name, "--workloads", workload.name,
-    ]  # fmt: skip
+    ] + (["--parity"] if parity else [])  # fmt: skip
     try:
         done = subprocess.run(
             command,
@@ -255,6 +292,18 @@ def run_in_worker(configuration: Configuration, workload: Workload, timeout: flo
             "error": " | ".join(tail) or f"exit {done.returncode}",
         }
     return json.loads(lines[-1])
+
+
+def parity_line(gaps: dict[str, Any]) -> str:
+    """One Markdown table row of a configuration's parity gaps."""
+    cells = [f"`{gaps['configuration']}`"]
+    for dtype in ("float64", "float32"):
+        found = gaps.get(dtype) or {"error": gaps.get("error", "?")}
+        if "error" in found:
+            cells.append(f"refused: {found['error'][:60]}")
+        else:
+            cells.append(f"{found['loss']:.1e} / {found['weights']:.1e}")
+    return "| " + " | ".join(cells) + " |"
 
 
 def summarise(results: list[dict]) -> list[dict[str, Any]]:
@@ -321,15 +370,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workloads", help="comma-separated: moons, mnist-1024 (default: all)")
     parser.add_argument("--repeats", type=int, default=3, help="workers per configuration")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per worker")
-    parser.add_argument("--out", type=Path, help="write all worker results and the summary here")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="write the summary and all workers here (and each as it ends to"
+        " the same name with .jsonl)",
+    )
+    parser.add_argument(
+        "--parity", action="store_true", help="measure each configuration's gaps to David instead"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     configurations = _select(args.configurations, {c.name: c for c in CONFIGURATIONS}, "config")
     workloads = _select(args.workloads, WORKLOADS, "workload")
     if args.worker:
-        print(json.dumps(run_worker(configurations[0], workloads[0])), flush=True)
+        work = parity_gaps(configurations[0]) if args.parity else None
+        print(json.dumps(work or run_worker(configurations[0], workloads[0])), flush=True)
+        return 0
+    if args.parity:
+        for configuration in configurations:
+            if configuration.native:  # Keras's own batches: nothing to compare with
+                continue
+            gaps = run_in_worker(configuration, WORKLOADS["moons"], args.timeout, parity=True)
+            print(parity_line(gaps), flush=True)
         return 0
     results = []
+    log = args.out.with_suffix(".jsonl") if args.out else None
     for repeat in range(args.repeats):
         for workload in workloads:
             # Interleaved: every configuration once per repeat, in a rotated order.
@@ -337,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
             for configuration in configurations[shift:] + configurations[:shift]:
                 result = run_in_worker(configuration, workload, args.timeout)
                 results.append(result)
+                if log is not None:  # kept as it comes, so an interrupted run keeps its workers
+                    with log.open("a") as stream:
+                        stream.write(json.dumps(result) + "\n")
                 shown = result.get("error") or f"ratio {result['ratio']:.2f}"
                 print(f"[{repeat + 1}/{args.repeats}] {workload.name} {configuration.name}: "
                       f"{shown}", file=sys.stderr, flush=True)  # fmt: skip

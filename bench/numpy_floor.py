@@ -6,15 +6,20 @@ For each fight, in one process and interleaved (the order rotates every repeat),
 - David: one epoch of `Network` training steps (its internals, no evaluation: what fit's
   `epoch_seconds` measures);
 - the floor: the same steps hand-written as straight NumPy (flat parameter buffer, preallocated
-  batch buffers, in-place operations, no classes); both start from the same weights and follow the
-  same batches, and after one epoch from the same start they must hold the same weights bit for
-  bit (the "same weights" column), which is what makes this the same maths;
+  batch buffers, in-place operations, Adam's passes over cache-sized pieces, no classes, no
+  checks); both start from the same weights and follow the same batches, and after one epoch
+  from the same start they must hold the same weights bit for bit (the "same weights" column),
+  which is what makes this the same maths;
 - matmul: only the step's matrix products (forward, weight gradients, input gradients) on the
   same shapes, which measures the machine's float32 matmul rate at the fight's shapes.
 It prints ms/epoch (medians), David/floor (median of the paired per-repeat ratios with a bootstrap
 95% interval, and the ratio of the fastest epochs), FLOPs per step, and the GFLOP/s David achieves
 as a share of the matmul rate. Timings on a shared machine are noisy: read the ratios, not the ms.
 Imports only NumPy, numpy_nn, threadpoolctl and the standard library.
+
+The BLAS kernel decides the matmul rate. To see OpenBLAS at its native kernel on a machine that
+pins one (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE), unset both for this command only:
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m bench.numpy_floor
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from numpy_nn import Network
+from numpy_nn.optimizers import PIECE_BYTES
 
 DTYPE = np.float32
 
@@ -233,23 +239,30 @@ class Floor:
                 self.params -= self.grads
 
     def _adam(self) -> None:
-        params, grads, m, v, scratch = self.params, self.grads, self.m, self.v, self.scratch
         step = DTYPE(self.iterations + 1)
         beta_1_power = np.power(DTYPE(np.float32(self.beta_1)), step)
         beta_2_power = np.power(DTYPE(np.float32(self.beta_2)), step)
         alpha = self.lr * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
-        np.subtract(grads, m, out=scratch)
-        scratch *= DTYPE(1 - self.beta_1)
-        m += scratch
-        np.square(grads, out=scratch)
-        scratch -= v
-        scratch *= DTYPE(1 - self.beta_2)
-        v += scratch
-        np.sqrt(v, out=grads)
-        grads += DTYPE(self.epsilon)
-        np.multiply(m, alpha, out=scratch)
-        scratch /= grads
-        params -= scratch
+        one_minus_beta_1, one_minus_beta_2 = DTYPE(1 - self.beta_1), DTYPE(1 - self.beta_2)
+        epsilon = DTYPE(self.epsilon)
+        # The dozen passes run over cache-sized pieces, as numpy_nn's optimisers do.
+        piece = PIECE_BYTES // self.params.itemsize
+        for start in range(0, self.params.size, piece):
+            part = slice(start, start + piece)
+            params, grads, scratch = self.params[part], self.grads[part], self.scratch[part]
+            m, v = self.m[part], self.v[part]
+            np.subtract(grads, m, out=scratch)
+            scratch *= one_minus_beta_1
+            m += scratch
+            np.square(grads, out=scratch)
+            scratch -= v
+            scratch *= one_minus_beta_2
+            v += scratch
+            np.sqrt(v, out=grads)
+            grads += epsilon
+            np.multiply(m, alpha, out=scratch)
+            scratch /= grads
+            params -= scratch
         self.iterations += 1
 
     def matmul_epoch(self, order: list[np.ndarray]) -> None:
@@ -408,7 +421,8 @@ def report(rows: list[dict[str, Any]]) -> str:
     header = (
         f"{'fight':11} {'steps':>5} {'MFLOP/step':>10} {'reps':>4} {'David ms':>9} "
         f"{'floor ms':>9} {'David/floor median [95%] min/min':>34} {'matmul ms':>9} "
-        f"{'GFLOP/s':>7} {'David % of matmul [95%]':>24} {'floor %':>7} same weights"
+        f"{'GFLOP/s':>7} {'David GFLOP/s':>13} {'David % of matmul [95%]':>24} {'floor %':>7} "
+        "same weights"
     )
     lines = [header, "-" * len(header)]
     for row in rows:
@@ -417,13 +431,14 @@ def report(rows: list[dict[str, Any]]) -> str:
             f"{row['fight'].name:11} {row['steps']:5d} {row['step_flops'] / 1e6:10.2f} "
             f"{row['repeats']:4d} {row['david_ms']:9.2f} {row['floor_ms']:9.2f} "
             f"{_ratio(row['david_over_floor']):>34} {row['matmul_ms']:9.2f} "
-            f"{row['matmul_gflops']:7.1f} {_ratio(row['matmul_over_david'], True):>24} "
+            f"{row['matmul_gflops']:7.1f} {row['david_gflops']:13.1f} "
+            f"{_ratio(row['matmul_over_david'], True):>24} "
             f"{100 * row['matmul_over_floor'][0]:6.1f}% "
             + ("bit-identical" if gap == 0 else f"max |dW| {gap:.2g}")
         )
     lines.append(
         "GFLOP/s: the float32 matmul rate at the fight's shapes (matmul-only epochs); "
-        "David % of matmul = matmul ms / David ms, per repeat."
+        "David % of matmul: the median over repeats of matmul ms / David ms."
     )
     return "\n".join(lines)
 

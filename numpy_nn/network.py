@@ -123,6 +123,7 @@ class Network:
             grad_views.append(self._grads[start:stop].reshape(shape))
             start = stop
         self.weights, self.biases = param_views[0::2], param_views[1::2]
+        self._weights_t = [w.T for w in self.weights]  # views: they follow every update
         self._grad_weights, self._grad_biases = grad_views[0::2], grad_views[1::2]
         self._param_list, self._grad_list = [self._params], [self._grads]
         # The L2 term's factor 2 * l2 (None: no penalty), and room to compute l2-weighted W
@@ -153,14 +154,14 @@ class Network:
         return [layer["output_dim"] for layer in self.layers]
 
     def training_memory_bytes(self, batch_size: int) -> int:
-        """Upper bound on the bytes fit allocates to train on batches of up to batch_size rows.
+        """Upper bound on the array memory the network holds while fit(evaluate=False) trains.
 
-        Parameters and their gradients, the optimiser's state, one batch's X and y rows and every
-        layer's outputs and gradients, the L2 scratch, and the largest temporary an activation
-        makes in a step (one batch_size x widest-layer array). Not included: converting X and y
-        to the network's dtype and one-hot labels (pass them ready to avoid copies), the batch
-        order the caller hands over, fit's per-epoch evaluation (evaluate=True), and Python's
-        own small objects.
+        For batches of up to batch_size rows: parameters and their gradients, the optimiser's
+        state, one batch's X and y rows and every layer's outputs and gradients, the L2
+        scratch, and the largest temporary an activation makes in a step (one batch_size x
+        widest-layer array). Not included: converting X and y to the network's dtype and one-hot
+        labels (pass them ready to avoid copies), the batch order the caller hands over, the
+        per-epoch evaluation of evaluate=True, and Python's own small objects.
         """
         batch_size = _positive_int(batch_size, "batch_size")
         itemsize = self.dtype.itemsize
@@ -181,38 +182,42 @@ class Network:
         return x
 
     def _backward(
-        self, x: np.ndarray, y: np.ndarray, outputs: list[np.ndarray], grads: list[np.ndarray]
+        self,
+        y: np.ndarray,
+        outputs: list[np.ndarray],
+        grads: list[np.ndarray],
+        inputs_t: list[np.ndarray],
     ) -> None:
         """Back-propagate the batch's loss into the flat gradient buffer.
 
         `outputs` are the forward pass's activations; `grads` (shaped like them) receive every
-        layer's dL/dz in turn. Both are used up.
+        layer's dL/dz in turn, and both are used up. `inputs_t` holds every layer's input,
+        transposed (X.T, then the outputs but the last, .T): views made once, not every step.
         """
         matmul, add_reduce = np.matmul, np.add.reduce
-        weights, activations, l2_factors = self.weights, self.activations, self._l2_factors
+        weights_t, activations, l2_factors = self._weights_t, self.activations, self._l2_factors
         grad_weights, grad_biases = self._grad_weights, self._grad_biases
         last = len(outputs) - 1
         grad = self.loss.gradient(y, outputs[last], grads[last])
         if self.loss.fused_activation is None:
             grad = activations[last].backward(outputs[last], grad)
         for index in range(last, -1, -1):
-            inputs = outputs[index - 1] if index else x
-            matmul(inputs.T, grad, out=grad_weights[index])
+            matmul(inputs_t[index], grad, out=grad_weights[index])
             if l2_factors[index] is not None:
                 penalty = np.multiply(
-                    weights[index], l2_factors[index], out=self._l2_scratch[index]
+                    self.weights[index], l2_factors[index], out=self._l2_scratch[index]
                 )
                 grad_weights[index] += penalty
             add_reduce(grad, axis=0, out=grad_biases[index])
             if index:
-                grad = matmul(grad, weights[index].T, out=grads[index - 1])
-                grad = activations[index - 1].backward(inputs, grad)
+                grad = matmul(grad, weights_t[index], out=grads[index - 1])
+                grad = activations[index - 1].backward(outputs[index - 1], grad)
 
     def _gradient(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The loss's gradient on (x, y) at the current weights, in the flat parameter order."""
         outputs = self._new_outputs(len(x))
         self._forward(x, outputs)
-        self._backward(x, y, outputs, self._new_outputs(len(x)))
+        self._backward(y, outputs, self._new_outputs(len(x)), _transposed_inputs(x, outputs))
         return self._grads.copy()
 
     def _new_outputs(self, rows: int) -> list[np.ndarray]:
@@ -327,8 +332,8 @@ class Network:
         `batch_size` and `rng`, so another framework can replay the same order.
         After every epoch `callback(epoch, logs)` gets the 1-based epoch and its logs (always
         "epoch_seconds"); a true return value stops training. With `evaluate=False` no loss or
-        accuracy is computed after each epoch (the history then holds epoch_seconds only, and a
-        diverged run is not detected).
+        accuracy is computed after each epoch (the history then holds epoch_seconds only, a
+        diverged run is not detected, and validation_data is checked but not used).
         """
         x = self._check_x(x)
         y = self._check_y(y, x.shape[0])
@@ -396,8 +401,8 @@ class Network:
         preallocated rows, so a step allocates nothing.
         """
         if order is None:
-            outputs, grads = self._reserve(len(x), gather=False).arrays(len(x))[2:]
-            self._step(x, y, outputs, grads)
+            outputs, grads = self._reserve(len(x), gather=False).arrays(len(x))[2:4]
+            self._step(x, y, outputs, grads, _transposed_inputs(x, outputs))
             return
         workspace = self._reserve(max(len(indices) for indices in order), gather=True)
         # _step's three calls, with the names looked up once per epoch rather than per step
@@ -405,19 +410,21 @@ class Network:
         params, param_grads = self._param_list, self._grad_list
         views, arrays = workspace.views, workspace.arrays
         for indices in order:
-            x_rows, y_rows, outputs, grads = views.get(len(indices)) or arrays(len(indices))
+            x_rows, y_rows, outputs, grads, inputs_t = views.get(len(indices)) or arrays(
+                len(indices)
+            )
             # take with out= and mode "clip" copies straight into the rows (the indices were
             # checked, so clipping changes nothing).
             x.take(indices, 0, x_rows, "clip")
             y.take(indices, 0, y_rows, "clip")
             forward(x_rows, outputs)
-            backward(x_rows, y_rows, outputs, grads)
+            backward(y_rows, outputs, grads, inputs_t)
             update(params, param_grads)
 
-    def _step(self, x, y, outputs, grads) -> None:
+    def _step(self, x, y, outputs, grads, inputs_t) -> None:
         """One training step on one batch: forward, backward, update."""
         self._forward(x, outputs)
-        self._backward(x, y, outputs, grads)
+        self._backward(y, outputs, grads, inputs_t)
         self.optimizer.update(self._param_list, self._grad_list)
 
     def _reserve(self, rows: int, gather: bool) -> _Workspace:
@@ -526,19 +533,27 @@ class _Workspace:
         self.views: dict[int, tuple] = {}  # rows -> what arrays(rows) returns
 
     def arrays(self, rows: int) -> tuple:
-        """(X rows, y rows, outputs, grads) for a batch of `rows` rows."""
+        """(X rows, y rows, outputs, grads, inputs transposed) for a batch of `rows` rows."""
         views = self.views.get(rows)
         if views is None:
             if len(self.views) >= self.MAX_SIZES:  # batch sizes are usually one or two
                 self.views.clear()
             # Leading rows of a C-contiguous array are C-contiguous: BLAS sees no difference.
+            x_rows = self._x[:rows] if self.gather else None
+            outputs = [out[:rows] for out in self._outputs]
             views = self.views[rows] = (
-                self._x[:rows] if self.gather else None,
+                x_rows,
                 self._y[:rows] if self.gather else None,
-                [out[:rows] for out in self._outputs],
+                outputs,
                 [grad[:rows] for grad in self._grads],
+                _transposed_inputs(x_rows, outputs) if self.gather else None,
             )
         return views
+
+
+def _transposed_inputs(x: np.ndarray, outputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Every layer's input, transposed: X.T, then each layer's output but the last."""
+    return [x.T] + [out.T for out in outputs[:-1]]
 
 
 def _positive_int(value: Any, what: str, none_ok: bool = False) -> int | None:
@@ -607,11 +622,30 @@ def _checked_order(order: Any, n: int, epoch: int) -> list[np.ndarray]:
             raise ValueError(
                 f"{where}, batch {number}: sample indices must be integers, got dtype {batch.dtype}"
             )
-        low, high = batch.min(), batch.max()
-        if low < 0 or high >= n:
-            raise ValueError(
-                f"{where}, batch {number}: sample index {low if low < 0 else high} out of range "
-                f"0..{n - 1}"
-            )
-        arrays.append(batch.astype(np.intp, copy=False))
+        arrays.append(batch if batch.dtype == np.intp else batch.astype(np.intp))
+    _check_range(arrays, n, where)
     return arrays
+
+
+def _check_range(arrays: list[np.ndarray], n: int, where: str, group: int = 8192) -> None:
+    """Raise if an index is outside 0..n-1.
+
+    Checked on groups of batches concatenated up to `group` indices: two reductions per group
+    rather than per batch, and a temporary of at most one group (64 KiB) plus one batch.
+    """
+    first = 0
+    while first < len(arrays):
+        last, size = first, 0
+        while last < len(arrays) and size < group:
+            size += arrays[last].size
+            last += 1
+        indices = np.concatenate(arrays[first:last])
+        if indices.min() < 0 or indices.max() >= n:
+            for number in range(first, last):
+                low, high = arrays[number].min(), arrays[number].max()
+                if low < 0 or high >= n:
+                    raise ValueError(
+                        f"{where}, batch {number}: sample index {low if low < 0 else high} "
+                        f"out of range 0..{n - 1}"
+                    )
+        first = last
