@@ -8,6 +8,7 @@ the model's own predictions with the harness's code: the same code for every fig
 from __future__ import annotations
 
 import math
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ def run_task(
         "peak_memory_bytes": None,
         "weights": None,
     }
+    started = time.perf_counter()
     try:
         model = model_class(
             task.layers,
@@ -91,6 +93,7 @@ def run_task(
         record.update(status="unsupported", reason=f"not supported by {task.fighter}: {err}")
     except Exception as err:  # a fighter's failure is a result, not the end of the run
         record.update(reason=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
+    record["wall_seconds"] = time.perf_counter() - started
     return record
 
 
@@ -127,8 +130,12 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
         "diverged_at": None,
     }
     last: dict[str, np.ndarray] = {}
+    peak = memory.PeakMemory()
+    evaluating = [0.0]
 
     def after_epoch(epoch: int, logs: dict[str, float]) -> bool:
+        peak.checkpoint()  # the epoch's updates are over: what follows is the harness's
+        started = time.perf_counter()
         history["epoch_seconds"].append(float(logs["epoch_seconds"]))
         for prefix, x, y in (("", data.x_train, data.y_train), ("val_", data.x_test, data.y_test)):
             probabilities = np.asarray(model.predict_proba(x))
@@ -145,12 +152,14 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
             )
             record["boundary_snapshots"].append({"epoch": epoch, "values": snapshot["values"]})
         report(epoch, history["loss"][-1])
+        evaluating[0] += time.perf_counter() - started
+        peak.restart()
         if history["loss"][-1] is None:
             history["diverged_at"] = epoch
             return True  # stop: a diverged network has nothing more to show
         return False
 
-    with memory.PeakMemory() as peak:
+    with peak:
         model.fit(
             data.x_train,
             data.y_train,
@@ -160,6 +169,7 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
             **fit_options,
         )
     record["peak_memory_bytes"] = peak.bytes
+    record["evaluation_seconds"] = evaluating[0]
     seconds = history["epoch_seconds"]
     record.update(history=history, epochs_run=len(seconds), train_seconds=float(sum(seconds)))
     if history["diverged_at"] is not None:

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from sklearn.metrics import log_loss
 
 from bench.datasets import load_dataset
 from bench.metrics import fighter_metrics, first_reaching, predicted_labels, prediction_loss
@@ -31,6 +32,30 @@ def test_prediction_loss_mean_squared_error_one_hot_and_single_unit():
     assert prediction_loss(y, three, "mean_squared_error", 3) == pytest.approx(0.5 / 6)
     one = np.array([[0.2], [0.7]])
     assert prediction_loss(y, one, "mean_squared_error", 2) == pytest.approx((0.04 + 0.09) / 2)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prediction_loss_is_scikit_learns_log_loss(n_classes, dtype):
+    rng = np.random.default_rng(n_classes)
+    y = rng.integers(0, n_classes, 200)
+    if n_classes == 2:
+        p = rng.uniform(size=(200, 1)).astype(dtype)
+        p[:3] = [[0.0], [1.0], [1.0]]  # certain, and wrong or right: clipping decides
+        expected = log_loss(y, p[:, 0].astype(np.float64), labels=[0, 1])
+    else:
+        raw = rng.uniform(size=(200, n_classes))
+        p = (raw / raw.sum(axis=1, keepdims=True)).astype(dtype)
+        p[0] = 0.0
+        p[0, (y[0] + 1) % n_classes] = 1.0  # a certain, wrong prediction
+        rows = p.astype(np.float64)
+        expected = log_loss(
+            y, rows / rows.sum(axis=1, keepdims=True), labels=list(range(n_classes))
+        )
+    got = prediction_loss(
+        y, p, "binary_crossentropy" if n_classes == 2 else "categorical_crossentropy", n_classes
+    )
+    assert got == pytest.approx(expected, rel=1e-12)
 
 
 def test_prediction_loss_is_none_for_non_finite_predictions():
