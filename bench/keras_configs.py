@@ -145,7 +145,7 @@ WORKLOADS = {
     ),
     "mnist-1024": Workload(
         "mnist-1024", (1024, 1024), "relu", "softmax", 784, 10, 10_000, 128,
-        {"name": "adam", "learning_rate": 1e-3}, epochs_per_block=2, rounds=2,
+        {"name": "adam", "learning_rate": 1e-3}, epochs_per_block=1, rounds=2,
     ),
 }  # fmt: skip
 
