@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import mapping
-from .backend import BACKEND, keras, start_fresh
+from .backend import BACKEND, DETERMINISM_VARIABLE, keras, start_fresh
 from .history import EpochCallback, EpochRecorder, History
 from .inputs import check_batch_size, check_epochs, check_x, check_y
 from .replay import EpochOrders, EpochSequence, tf_dataset
@@ -81,11 +82,20 @@ class KerasNetwork:
                 )
             )
         self.model = keras.Sequential(model_layers)
-        self.model.compile(
-            loss=mapping.loss(self.loss_name, integer_labels=False),
-            optimizer=mapping.optimizer(optimizer),
-            jit_compile=jit_compile,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras's own fallback warning: refused below instead
+            self.model.compile(
+                loss=mapping.loss(self.loss_name, integer_labels=False),
+                optimizer=mapping.optimizer(optimizer),
+                jit_compile=jit_compile,
+            )
+        if jit_compile is True and not self.model.jit_compile:
+            # Keras silently trains without XLA then; a result labelled XLA would be false.
+            raise ValueError(
+                "jit_compile=True: Keras turns XLA off while TensorFlow's op determinism is on "
+                f"({DETERMINISM_VARIABLE}=1); choose jit_compile=False or 'auto', or unset "
+                f"{DETERMINISM_VARIABLE}"
+            )
         self.seed = seed
         self._built_for_training = False
 

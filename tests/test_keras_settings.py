@@ -70,3 +70,25 @@ def test_bad_settings_are_refused_at_import(environment, message):
     done = run_python("import keras_ref", **environment)
     assert done.returncode != 0
     assert f"ValueError: {message}" in done.stderr
+
+
+def test_xla_under_op_determinism_is_refused_not_silently_dropped():
+    """Keras would train without XLA and only warn; a result labelled XLA would be false."""
+    code = (
+        "import keras_ref\n"
+        "try:\n"
+        "    keras_ref.KerasNetwork([{'input_dim': 2, 'output_dim': 1, 'activation': 'sigmoid'}],"
+        " jit_compile=True)\n"
+        "except ValueError as err:\n"
+        "    print(err)\n"
+        "print(keras_ref.CompiledLoopNetwork("
+        "[{'input_dim': 2, 'output_dim': 1, 'activation': 'sigmoid'}]).options['jit_compile'])\n"
+    )
+    done = run_python(code, KERAS_REF_DETERMINISTIC="1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines() == [
+        "jit_compile=True: Keras turns XLA off while TensorFlow's op determinism is on "
+        "(KERAS_REF_DETERMINISTIC=1); choose jit_compile=False or 'auto', or unset "
+        "KERAS_REF_DETERMINISTIC",
+        "True",  # the compiled loop asks tf.function for XLA itself, which determinism allows
+    ]
