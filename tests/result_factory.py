@@ -140,9 +140,9 @@ def _case(
 def _entry(spec: dict[str, Any], *, n_classes: int, two_d: bool, seed: int) -> dict[str, Any]:
     epoch_seconds = [float(s) for s in spec["epoch_seconds"]]
     epochs = len(epoch_seconds)
-    if spec["status"] == "failed":
+    if spec["status"] in ("failed", "unsupported", "unavailable"):
         return {
-            "status": "failed",
+            "status": spec["status"],
             "reason": spec["reason"] or "failed: RuntimeError: out of memory",
             "traceback": "Traceback (most recent call last):\nRuntimeError: out of memory",
             "train_seconds": None,

@@ -10,7 +10,8 @@ import pytest
 
 from bench.files import write_json
 from bench.report import render_report
-from bench.report.plots import confusion_matrices, decision_boundaries, loss_curves
+from bench.report.boundaries import decision_boundaries
+from bench.report.plots import confusion_matrices, loss_curves
 from bench.results import ResultsError, write_case_result
 from result_factory import case_result, fight, fighter
 

@@ -3,16 +3,15 @@
 import numpy as np
 import pytest
 
-from bench.verdict import (
+from bench.rounds import (
     ACCURACY_TEST,
     FORFEIT_TEST,
     LOSS_TEST,
     NO_CONTEST_TEST,
     ONE_SEED_TEST,
     SPEED_TESTS,
-    judge,
-    scoreboard,
 )
+from bench.verdict import judge, scoreboard
 from result_factory import fight, fighter
 
 
@@ -268,3 +267,31 @@ def test_three_same_signed_but_noisy_loss_differences_are_a_draw():
     assert loss.winner == "draw" and loss.low < 0 < loss.high
     half_width = 4.302652729911275 * np.std(gaps, ddof=1) / np.sqrt(3)  # t(0.975, 2 dof)
     assert loss.high - loss.low == pytest.approx(2 * half_width)
+
+
+def test_memory_is_won_only_beyond_the_margin():
+    # 4 MB against 1 MB in every seed: the interval of the log ratio has no width, beyond 1.1x.
+    verdict = judge_seeds(
+        david=lambda s: fighter(peak_memory_bytes=1_000_000),
+        keras=lambda s: fighter(peak_memory_bytes=4_000_000 + 1000 * s),
+    )
+    memory = rounds_of(verdict)["memory"]
+    assert memory.winner == "david" and memory.estimate == pytest.approx(4.001, rel=1e-3)
+    assert memory.sentence.startswith("David wins on memory, 1.00 MB vs 4.00 MB: 4.0x [")
+    # 5% apart in every seed: a real difference, but within the 10% margin: a draw.
+    close = judge_seeds(
+        david=lambda s: fighter(peak_memory_bytes=1_000_000),
+        keras=lambda s: fighter(peak_memory_bytes=1_050_000),
+    )
+    assert rounds_of(close)["memory"].winner == "draw"
+    assert "within the margin" in rounds_of(close)["memory"].sentence
+
+
+def test_a_fighter_without_the_option_is_no_contest_not_a_forfeit():
+    verdict = judge_seeds(
+        david=lambda s: fighter(),
+        keras=lambda s: fighter(status="unsupported", reason="not supported by keras: rmsprop"),
+    )
+    assert [r.winner for r in verdict.rounds] == ["draw", "draw"]
+    assert {r.test for r in verdict.rounds} == {NO_CONTEST_TEST}
+    assert verdict.sentence == "No contest: not supported by keras: rmsprop."

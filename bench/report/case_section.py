@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from ..parity import PARITY_TOLERANCE, check_parity
 from ..records import DAVID, Fight, display_name
+from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from ..speed import verdict_speedup
 from ..stats import wilson_interval
-from ..verdict import DRAW, FORFEIT_TEST, NO_CONTEST_TEST, Verdict
+from ..verdict import Verdict
 from ..wording import (
     MISSING,
     format_seconds,
@@ -24,7 +25,7 @@ from ..wording import (
     tiny,
     tolerance,
 )
-from . import plots
+from . import boundaries, plots
 from .document import Animation, Block, Figure, Heading, Paragraph, Table
 
 MAX_PER_CLASS_ROWS = 20
@@ -95,12 +96,12 @@ def _pictures(index: int, case: str, fights: Sequence[Fight]) -> list[Block]:
     ]
     # The first seed with a boundary to draw: seed 0 unless every fighter failed there.
     for fight in fights:
-        boundary = plots.decision_boundaries(fight)
+        boundary = boundaries.decision_boundaries(fight)
         if boundary:
             blocks.append(
                 Figure(f"{stem}-boundaries.png", f"Decision boundaries, {case}", boundary)
             )
-            evolution = plots.boundary_evolution(fight)
+            evolution = boundaries.boundary_evolution(fight)
             if evolution:
                 strip, gif = evolution
                 alt = f"Decision boundaries during training, {case}"

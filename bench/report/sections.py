@@ -11,8 +11,9 @@ from ..fighters.roster import ROSTER
 from ..history import read_history
 from ..records import Fight, display_name
 from ..results import ResultsError, Run
+from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from ..speed import GATE_SPEED
-from ..verdict import DRAW, FORFEIT_TEST, NO_CONTEST_TEST, Verdict, judge, scoreboard
+from ..verdict import Verdict, judge, scoreboard
 from ..wording import MISSING, flatten
 from . import plots
 from .case_section import case_section, speed_cell
