@@ -99,14 +99,20 @@ def git_commit(repo: Path | None = None) -> str | None:
     return f"{commit}-dirty" if dirty else commit
 
 
-def describe_environment() -> dict[str, Any]:
-    """Python and package versions, CPU, cores, BLAS and thread settings, git commit."""
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """The installed version of each distribution that is installed."""
     versions = {}
-    for package in PACKAGES:
+    for name in names:
         try:
-            versions[package] = metadata.version(package)
+            versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
+    return versions
+
+
+def describe_environment() -> dict[str, Any]:
+    """Python and package versions, CPU, cores, BLAS and thread settings, git commit."""
+    versions = package_versions()
     return {
         "python": platform.python_version(),
         **versions,

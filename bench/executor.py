@@ -17,7 +17,7 @@ from .pool import WorkerPool
 from .records import DAVID
 from .results import SCHEMA_VERSION
 from .suite import Case
-from .train import FighterTask
+from .train import FighterTask, empty_record
 
 SNAPSHOTS = 4  # boundary snapshots during training (2-D data), besides the final boundary
 
@@ -91,14 +91,14 @@ def run_fight(
         config = pool.config(task.fighter)
         unavailable = config.unavailable_reason()
         if unavailable:
-            records[task.fighter] = _empty_record("unavailable", unavailable)
+            records[task.fighter] = empty_record("unavailable", unavailable)
             continue
         if task.dtype not in config.dtypes:
             why = f"not supported by {task.fighter}: {task.dtype} (it trains in {config.dtypes[0]})"
-            records[task.fighter] = _empty_record("unsupported", why)
+            records[task.fighter] = empty_record("unsupported", why)
             continue
         record = pool.run(task, case.time_limit, progress.epoch)
-        records[task.fighter] = {**_empty_record("failed", None), **record}
+        records[task.fighter] = {**empty_record("failed", None), **record}
     weights = {name: record.pop("weights", None) for name, record in records.items()}
     case_info = case.as_dict()
     layers = case.layers(data.n_features, data.n_classes)
@@ -139,24 +139,8 @@ def failed_fight(
             "seed": dataset_seed,
         },
         "test_points": None,
-        "fighters": {name: _empty_record("failed", error) for name in case.fighters},
+        "fighters": {name: empty_record("failed", error) for name in case.fighters},
         "parity": None,
-    }
-
-
-def _empty_record(status: str, reason: str | None) -> dict[str, Any]:
-    return {
-        "status": status,
-        "reason": reason,
-        "traceback": None,
-        "train_seconds": None,
-        "epochs_run": 0,
-        "history": None,
-        "metrics": None,
-        "decision_boundary": None,
-        "boundary_snapshots": [],
-        "peak_memory_bytes": None,
-        "process": None,
     }
 
 

@@ -6,11 +6,11 @@ import hashlib
 import importlib.util
 import json
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .case import Case
+from .environment import package_versions
 from .fighters.roster import FighterConfig, fighter_config
 
 # Packages whose version changes what a fighter computes.
@@ -33,13 +33,7 @@ def _source_digest(module: str) -> str:
 
 @cache
 def _versions() -> dict[str, str]:
-    found = {}
-    for name in _DISTRIBUTIONS:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
+    return package_versions(_DISTRIBUTIONS)
 
 
 def _digest(model: str) -> str:

@@ -57,16 +57,11 @@ class FighterTask:
 EpochReport = Callable[[int, float | None], None]
 
 
-def run_task(
-    task: FighterTask,
-    model_class: type,
-    options: dict[str, Any] | None = None,
-    report: EpochReport | None = None,
-) -> dict[str, Any]:
-    """Train one fighter's model class; every failure becomes part of the returned record."""
-    record: dict[str, Any] = {
-        "status": "failed",
-        "reason": None,
+def empty_record(status: str, reason: str | None) -> dict[str, Any]:
+    """A fighter's record before (or without) training: every field, nothing measured."""
+    return {
+        "status": status,
+        "reason": reason,
         "traceback": None,
         "train_seconds": None,
         "epochs_run": 0,
@@ -75,8 +70,18 @@ def run_task(
         "decision_boundary": None,
         "boundary_snapshots": [],
         "peak_memory_bytes": None,
-        "weights": None,
+        "process": None,
     }
+
+
+def run_task(
+    task: FighterTask,
+    model_class: type,
+    options: dict[str, Any] | None = None,
+    report: EpochReport | None = None,
+) -> dict[str, Any]:
+    """Train one fighter's model class; every failure becomes part of the returned record."""
+    record = empty_record("failed", None)
     started = time.perf_counter()
     try:
         model = model_class(
