@@ -14,6 +14,7 @@ import numpy as np
 from .defaults import CONFIDENCE
 
 BOOTSTRAP_RESAMPLES = 2_000
+_BOOTSTRAP_CELLS = 4_000_000  # values drawn at once: bounds the memory of one chunk
 
 
 def wilson_interval(
@@ -80,20 +81,20 @@ def bootstrap_median_ratio(
         raise ValueError("need the same, non-zero number of groups on both sides")
     rng = np.random.default_rng(seed)
     groups = len(numerator)
-    ratios = np.empty(resamples)
-    for index in range(resamples):
-        chosen = rng.integers(0, groups, groups)
-        top = np.concatenate([_resampled(numerator[k], rng) for k in chosen])
-        bottom = np.concatenate([_resampled(denominator[k], rng) for k in chosen])
+    top, bottom = _padded(numerator), _padded(denominator)
+    # Resamples in chunks: each is (rows, seeds, values) and must stay small in memory.
+    chunk = max(1, _BOOTSTRAP_CELLS // (groups * max(top.shape[1], bottom.shape[1])))
+    ratios = []
+    for start in range(0, resamples, chunk):
+        rows = min(chunk, resamples - start)
+        chosen = rng.integers(0, groups, (rows, groups))
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios[index] = np.median(top) / np.median(bottom)
+            ratios.append(
+                _resampled_medians(top, chosen, rng) / _resampled_medians(bottom, chosen, rng)
+            )
     tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail])
+    low, high = np.percentile(np.concatenate(ratios), [tail, 100 - tail])
     return float(low), float(high)
-
-
-def _resampled(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return values[rng.integers(0, values.size, values.size)]
 
 
 def mann_whitney_p(x: Sequence[float], y: Sequence[float], alternative: str) -> float:
@@ -110,3 +111,24 @@ def mann_whitney_p(x: Sequence[float], y: Sequence[float], alternative: str) -> 
 def smallest_mann_whitney_p(n_x: int, n_y: int) -> float:
     """The smallest one-sided p the exact test can give: 1 / C(n_x + n_y, n_x) (3 vs 3: 0.05)."""
     return 1.0 / math.comb(n_x + n_y, n_x)
+
+
+def _padded(groups: Sequence[np.ndarray]) -> np.ndarray:
+    """Groups of unequal sizes as rows of one array, padded with NaN."""
+    table = np.full((len(groups), max(len(g) for g in groups)), np.nan)
+    for row, values in enumerate(groups):
+        table[row, : len(values)] = values
+    return table
+
+
+def _resampled_medians(
+    table: np.ndarray, chosen: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """For each row of chosen seeds, the median of every chosen seed's values, resampled."""
+    sizes = np.sum(~np.isnan(table), axis=1)[chosen]  # (rows, seeds)
+    width = table.shape[1]
+    picks = (rng.random((*chosen.shape, width)) * sizes[..., None]).astype(np.intp)
+    values = table[chosen[..., None], picks]
+    # A seed with fewer values contributes only as many: drop the draws past its size.
+    values[np.arange(width) >= sizes[..., None]] = np.nan
+    return np.nanmedian(values.reshape(len(chosen), -1), axis=1)

@@ -41,9 +41,9 @@ def test_scoreboard(markdown):
         # estimates as rendered at 8f985e1 (14.0x [13.3-14.8], 10.7x [9.3-12.0],
         # 30.4x [25.2-43.1], 38.8x [36.9-41.6]); intervals now resampled by seed
         "David wins on speed, 14.0x [13.0-15.2] faster",
-        "David wins on speed, 10.7x [8.3-13.7] faster",
-        "David wins on speed, 30.4x [21.0-51.8] faster",
-        "David wins on speed, 38.8x [31.3-49.1] faster",
+        "David wins on speed, 10.7x [8.3-13.6] faster",
+        "David wins on speed, 30.4x [21.1-51.9] faster",
+        "David wins on speed, 38.8x [31.1-49.3] faster",
     ],
 )
 def test_verdicts(markdown, verdict):
