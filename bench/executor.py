@@ -13,6 +13,7 @@ import numpy as np
 from .datasets import Dataset, load_dataset
 from .fingerprint import config_fingerprint
 from .metrics import max_weight_difference
+from .parity import EARLY_EPOCHS
 from .pool import WorkerPool
 from .records import DAVID
 from .results import SCHEMA_VERSION
@@ -165,9 +166,11 @@ def _parity(
         n = min(ours.size, theirs.size)
         gaps = np.abs(ours[:n] - theirs[:n])
         finite = gaps[np.isfinite(gaps)]
+        early = gaps[:EARLY_EPOCHS][np.isfinite(gaps[:EARLY_EPOCHS])]
         both_ok = david["status"] == record["status"] == "ok"
         pairs[name] = {
             "max_loss_difference": float(finite.max()) if finite.size else None,
+            "early_loss_difference": float(early.max()) if early.size else None,
             "max_weight_difference": (
                 max_weight_difference(weights[DAVID], weights[name])
                 if both_ok and weights[DAVID] and weights[name]

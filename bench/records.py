@@ -128,6 +128,7 @@ class Parity:
     max_loss_difference: float | None
     max_weight_difference: float | None
     epochs_compared: int
+    early_loss_difference: float | None = None  # the first EARLY_EPOCHS epochs (format 2)
 
 
 @dataclass(frozen=True)

@@ -304,6 +304,7 @@ def _parity(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
         epochs = min(len(ours), len(theirs))
         gaps[name] = {
             "max_loss_difference": float(np.max(np.abs(ours[:epochs] - theirs[:epochs]))),
+            "early_loss_difference": float(np.max(np.abs(ours[:10] - theirs[:10]))),
             "max_weight_difference": WEIGHT_PARITY,
             "epochs_compared": epochs,
         }

@@ -57,9 +57,9 @@ def test_verdicts(markdown, verdict):
         "| epoch time, median | 2.61 ms | 36.5 ms |",
         "| final test loss, mean | 0.2686 | 0.2686 |",
         "| seconds to target, median | 73.7 ms (reached in 1 of 2 seeds) | 900 ms (reached",
-        "| Goliath | 2.2e-16 | 3.3e-16 | 30 epochs x 2 seeds | identical to 1e-9: the same",
-        "| Goliath | 6.0e-08 | 7.2e-07 | 30 epochs x 2 seeds | identical to 1e-4: the same",
-        "| Goliath | 1.2e-05 | 4.1e-04 | 100 epochs x 2 seeds | identical to 1e-4: the same",
+        "| Goliath | — | 2.2e-16 | 3.3e-16 | 30 epochs x 2 seeds | identical to 1e-9: the same",
+        "| Goliath | — | 6.0e-08 | 7.2e-07 | 30 epochs x 2 seeds | identical to 1e-4: the same",
+        "| Goliath | — | 1.2e-05 | 4.1e-04 | 100 epochs x 2 seeds | identical to 1e-4: the same",
         "1.000 [0.952-1.000], 76/76",
     ],
 )

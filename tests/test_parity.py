@@ -2,10 +2,14 @@
 
 float64 tolerance is 1e-12 everywhere: measured agreement is ~1e-16 on losses and <= 1.5e-14 on
 weights, so anything above 1e-12 means the two sides compute something different.
-float32 tolerances (1e-5 on losses, 1e-4 on weights) allow for rounding only: both sides round
-every op to 24 bits, but TensorFlow's Eigen kernels and NumPy's OpenBLAS sum the matrix
-products in different orders, so each step differs by a few ulps and the differences add up
-over thousands of steps (measured: <= 1.2e-7 on losses, <= 1.3e-5 on weights).
+In float32 both sides round every op to 24 bits, but TensorFlow's kernels and NumPy's OpenBLAS
+sum the matrix products in different orders, so each step differs by a few ulps. Training then
+amplifies those ulps: on the moons fight with Adam the per-epoch losses agree to 1e-7 for the
+first ten epochs in every configuration, then part (4.8e-4 by epoch 20 at learning rate 0.01,
+weights 3.7e-2 apart), while the same runs in float64 agree to 1e-16 throughout: the maths is
+the same, the drift is rounding grown by training. So float32 parity is held over the first
+EARLY_EPOCHS epochs, to 1e-5, before the drift; float64 parity over every epoch and the final
+weights, to 1e-12.
 
 Every Goliath configuration is held to the same tolerances: model.fit with XLA
 (jit_compile=True) and with several steps per execution (including a count that does not divide
@@ -28,7 +32,8 @@ from helpers import SEED_002_NETWORK
 from keras_ref import CompiledLoopNetwork, KerasNetwork, settings
 from numpy_nn import Network
 
-TOLERANCE = {"float64": (1e-12, 1e-12), "float32": (1e-5, 1e-4)}  # (loss, weights)
+TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
+EARLY_EPOCHS = 10
 # Goliath's configurations: (class, options). Moons at batch 32 is 29 steps per epoch, the last
 # of 4 samples: 10 steps per execution do not divide it, "epoch" runs all 29 in one call.
 GOLIATHS = {
@@ -71,12 +76,14 @@ def fight(layers, x, y, epochs, batch_size, dtype="float64", seed=0, goliath="fi
 
 def assert_parity(result, dtype="float64"):
     david, goliath, david_history, goliath_history = result
-    loss_tolerance, weight_tolerance = TOLERANCE[dtype]
     assert len(david_history.loss) == len(goliath_history.loss)
-    loss_gap = np.max(np.abs(np.subtract(david_history.loss, goliath_history.loss)))
-    assert loss_gap <= loss_tolerance
-    assert max_weight_difference(david.get_weights(), goliath.get_weights()) <= weight_tolerance
-    assert david_history.accuracy == goliath_history.accuracy or dtype == "float32"
+    gaps = np.abs(np.subtract(david_history.loss, goliath_history.loss))
+    if dtype == "float32":
+        assert np.max(gaps[:EARLY_EPOCHS]) <= TOLERANCE[dtype]
+        return
+    assert np.max(gaps) <= TOLERANCE[dtype]
+    assert max_weight_difference(david.get_weights(), goliath.get_weights()) <= TOLERANCE[dtype]
+    assert david_history.accuracy == goliath_history.accuracy
 
 
 @pytest.mark.slow

@@ -129,7 +129,8 @@ def test_case_details_appear(rendered):
     md = rendered["md"]
     # fair mode: the parity table (the factory gives identical losses, weights 2.2e-16 apart)
     assert (
-        "| Keras | 0 | 2.2e-16 | 12 epochs x 2 seeds | identical to 1e-9: the same function |" in md
+        "| Keras | 0 | 0 | 2.2e-16 | 12 epochs x 2 seeds | identical to 1e-9: the same function |"
+        in md
     )
     assert "| David | 5 | full | sgd (learning\\_rate=0.1) | glorot\\_uniform |" in md  # native
     assert "epochs to target 0.9, median | not reached | not reached |" in md

@@ -28,6 +28,8 @@ class FighterConfig:
     requires: tuple[str, ...] = ()  # modules it imports, to say when it cannot run here
     install_hint: str = ""
     dtypes: tuple[str, ...] = ("float32", "float64")  # the float types it can train in
+    # Why it cannot compute David's exact function with an optimiser, by optimiser name.
+    known_gaps: dict[str, str] = field(default_factory=dict)
 
     def load_model_class(self) -> type:
         """The model class: `module:Class`, or `path/to/file.py:Class` for a user's own code."""
@@ -113,6 +115,10 @@ ROSTER: dict[str, FighterConfig] = {
             "scikit-learn's MLPClassifier / MLPRegressor, one partial_fit per batch when fair",
             "bench.fighters.sklearn_mlp:SklearnNetwork",
             requires=("sklearn",),
+            known_gaps={
+                "adam": "scikit-learn's Adam bias-corrects with beta as given, Keras and David "
+                "with beta rounded to float32: the functions differ unless float32 holds beta"
+            },
         ),
         FighterConfig(
             "keras-jax",

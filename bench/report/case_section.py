@@ -6,7 +6,8 @@ import re
 import statistics
 from collections.abc import Sequence
 
-from ..parity import PARITY_TOLERANCE, check_parity
+from ..fighters.roster import ROSTER
+from ..parity import EARLY_EPOCHS, PARITY_TOLERANCE, check_parity
 from ..records import DAVID, Fight, display_name
 from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from ..speed import verdict_speedup
@@ -222,37 +223,43 @@ def _status_text(fights: Sequence[Fight], name: str) -> str:
 
 
 def _parity_table(fights: Sequence[Fight], opponents: Sequence[str]) -> Table:
+    optimizer = fights[0].case["fighters"][DAVID]["optimizer"]["name"]
     rows = []
     for opponent in opponents:
         check = check_parity(fights, opponent)
+        limit = tolerance(check.tolerance)
+        early = check.dtype == "float32" and check.early_loss_difference is not None
+        over = f" over the first {EARLY_EPOCHS} epochs" if early else ""
         if check.identical is None:
             verdict = "not measured (a fighter did not finish)"
         elif check.identical:
-            verdict = f"identical to {tolerance(check.tolerance)}: the same function"
+            verdict = f"identical to {limit}{over}: the same function"
         else:
-            verdict = f"DIFFERS beyond {tolerance(check.tolerance)}: not the same function"
+            verdict = f"DIFFERS beyond {limit}{over}: not the same function"
+            known = ROSTER[opponent].known_gaps.get(optimizer) if opponent in ROSTER else None
+            if known:
+                verdict += f" (known: {known})"
         epochs = sorted(set(check.epochs))
-        span = (
-            MISSING
-            if not epochs
-            else str(epochs[0])
-            if len(epochs) == 1
-            else f"{epochs[0]}-{epochs[-1]}"
-        )
+        span = f"{epochs[0]}-{epochs[-1]}" if len(epochs) > 1 else str(epochs[0]) if epochs else "0"
         rows.append(
             [
                 display_name(opponent),
-                MISSING if check.max_loss_difference is None else tiny(check.max_loss_difference),
-                MISSING
-                if check.max_weight_difference is None
-                else tiny(check.max_weight_difference),
+                _gap(check.early_loss_difference),
+                _gap(check.max_loss_difference),
+                _gap(check.max_weight_difference),
                 f"{span} epochs x {check.seeds} seeds",
                 verdict,
             ]
         )
-    return Table(
-        ["", "max |loss difference|", "max |weight difference|", "compared", "parity"], rows
-    )
+    header = [
+        "",
+        f"max |loss difference|, first {EARLY_EPOCHS} epochs",
+        "all epochs",
+        "final |weight difference|",
+        "compared",
+        "parity",
+    ]
+    return Table(header, rows)
 
 
 def _settings_table(fight: Fight) -> Table:
@@ -291,3 +298,7 @@ def _per_class_table(fights: Sequence[Fight], fighters: Sequence[str]) -> Table 
 def _slug(name: str) -> str:
     """A file-name-safe form of a case name (figure names are prefixed by index: no clashes)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:60] or "case"
+
+
+def _gap(value: float | None) -> str:
+    return MISSING if value is None else tiny(value)
