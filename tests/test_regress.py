@@ -1,7 +1,11 @@
 """Regression tracking: compare on hand-made result sets, and a deliberately broken David."""
 
 import json
+import shutil
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,8 @@ from bench.results import load_run, write_case_result
 from bench.runner import run_suite
 from bench.suite import load_suite
 from result_factory import case_result, fighter
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_run(run_dir, accuracies, david_epoch=0.01, keras_epoch=0.1, parity=None, name="moons"):
@@ -187,6 +193,7 @@ BROKEN_SUITE = """
 name = "tiny-regress"
 
 [defaults]
+fighters = ["david", "keras"]
 seeds = 3
 epochs = 15
 batch_size = 32
@@ -202,19 +209,29 @@ optimizer = { name = "sgd", learning_rate = 0.1, momentum = 0.9 }
 
 
 @pytest.mark.slow
-def test_a_deliberately_broken_david_is_caught(tmp_path, monkeypatch, capsys):
-    """Baseline from healthy code; then David's SGD steps uphill: accuracy and parity regress."""
+def test_a_deliberately_broken_david_is_caught(tmp_path, capsys):
+    """Baseline from healthy code; then a copy of the code whose SGD steps uphill: accuracy and
+    parity regress. The broken copy runs as its own `python -m bench` process, so every worker
+    it starts imports the broken numpy_nn, as a real change would."""
     suite_path = tmp_path / "suite.toml"
     suite_path.write_text(textwrap.dedent(BROKEN_SUITE))
     suite = load_suite(suite_path)
     healthy, broken = tmp_path / "healthy", tmp_path / "broken"
     run_suite(suite, healthy, suite.cases, Progress(0), cache_dir=tmp_path / "cache")
 
-    from numpy_nn.optimizers import SGD
-
-    step = SGD._step
-    monkeypatch.setattr(SGD, "_step", lambda self, p, g, s: step(self, p, -g, s))
-    run_suite(suite, broken, suite.cases, Progress(0), cache_dir=tmp_path / "cache")
+    tree = tmp_path / "tree"
+    for package in ("numpy_nn", "keras_ref", "bench"):
+        shutil.copytree(
+            ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    optimizers = tree / "numpy_nn" / "optimizers.py"
+    correct = "m -= grad  # m = m * mu - g * lr"
+    assert correct in optimizers.read_text()
+    optimizers.write_text(optimizers.read_text().replace(correct, "m += grad  # uphill"))
+    args = ["run", str(suite_path), "--out", str(broken), "--cache-dir", str(tmp_path / "cache")]
+    subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--no-report"], cwd=tree, check=True, timeout=900
+    )
 
     code, out = compare(tmp_path, healthy, broken, capsys)
     assert code == 1
