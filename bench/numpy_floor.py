@@ -406,7 +406,13 @@ def environment() -> list[str]:
     lines.append(
         "OPENBLAS_* env: " + (", ".join(f"{k}={v}" for k, v in settings.items()) or "none")
     )
+    lines.append(f"{os.cpu_count()} CPUs, {load_average()}")
     return lines
+
+
+def load_average() -> str:
+    """The 1-minute load average: other work on the CPUs makes the timings noisy."""
+    return f"load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
 
 
 def _ratio(values: tuple[float, float, float, float], percent: bool = False) -> str:
@@ -466,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(report(rows[-1:]).splitlines()[-2], flush=True)
         print()
         print(report(rows))
+        print(f"at the end: {load_average()}")
     return 0
 
 

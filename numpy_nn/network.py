@@ -89,6 +89,9 @@ class Network:
             make_activation(layer["activation"], layer.get("negative_slope"))
             for layer in self.layers
         ]
+        # The step calls these a few times per batch: bound once here.
+        self._forwards = [activation.forward for activation in self.activations]
+        self._backwards = [activation.backward for activation in self.activations]
         # Per-layer L2 overrides the global one; Keras's definition: penalty l2 * sum(W**2), with
         # l2 rounded to float32 as Keras's regulariser casts it (see rounding.py).
         self.l2 = [
@@ -126,14 +129,20 @@ class Network:
         self._weights_t = [w.T for w in self.weights]  # views: they follow every update
         self._grad_weights, self._grad_biases = grad_views[0::2], grad_views[1::2]
         self._param_list, self._grad_list = [self._params], [self._grads]
-        # The L2 term's factor 2 * l2 (None: no penalty), and room to compute l2-weighted W
-        # without a temporary: one buffer the size of the largest penalised W.
-        self._l2_factors = [self.dtype.type(2.0 * l2) if l2 else None for l2 in self.l2]
-        penalised = [w.size for w, l2 in zip(self.weights, self.l2, strict=True) if l2]
-        self._l2_buffer = np.empty(max(penalised, default=0), dtype=self.dtype)
-        self._l2_scratch = [
-            self._l2_buffer[: w.size].reshape(w.shape) if l2 else None
-            for w, l2 in zip(self.weights, self.l2, strict=True)
+        # The L2 term of each penalised layer: (W, dL/dW, the factor 2 * l2, and room to compute
+        # 2 * l2 * W without a temporary: a view of one buffer the size of the largest such W).
+        penalised = [index for index, l2 in enumerate(self.l2) if l2]
+        self._l2_buffer = np.empty(
+            max((self.weights[index].size for index in penalised), default=0), dtype=self.dtype
+        )
+        self._l2_terms = [
+            (
+                self.weights[index],
+                self._grad_weights[index],
+                self.dtype.type(2.0 * self.l2[index]),
+                self._l2_buffer[: self.weights[index].size].reshape(self.weights[index].shape),
+            )
+            for index in penalised
         ]
         self._workspace: _Workspace | None = None
 
@@ -174,11 +183,12 @@ class Network:
     def _forward(self, x: np.ndarray, outputs: list[np.ndarray]) -> np.ndarray:
         """Fill outputs (one array per layer) with every layer's activation; return the last."""
         matmul = np.matmul  # a local name: this loop runs a few times per step
-        layers = zip(self.weights, self.biases, self.activations, outputs, strict=True)
-        for w, b, activation, out in layers:
+        for w, b, forward, out in zip(
+            self.weights, self.biases, self._forwards, outputs, strict=True
+        ):
             matmul(x, w, out=out)
             out += b
-            x = activation.forward(out)
+            x = forward(out)
         return x
 
     def _backward(
@@ -195,23 +205,20 @@ class Network:
         transposed (X.T, then the outputs but the last, .T): views made once, not every step.
         """
         matmul, add_reduce = np.matmul, np.add.reduce
-        weights_t, activations, l2_factors = self._weights_t, self.activations, self._l2_factors
+        weights_t, backwards = self._weights_t, self._backwards
         grad_weights, grad_biases = self._grad_weights, self._grad_biases
         last = len(outputs) - 1
         grad = self.loss.gradient(y, outputs[last], grads[last])
         if self.loss.fused_activation is None:
-            grad = activations[last].backward(outputs[last], grad)
+            grad = backwards[last](outputs[last], grad)
         for index in range(last, -1, -1):
             matmul(inputs_t[index], grad, out=grad_weights[index])
-            if l2_factors[index] is not None:
-                penalty = np.multiply(
-                    self.weights[index], l2_factors[index], out=self._l2_scratch[index]
-                )
-                grad_weights[index] += penalty
             add_reduce(grad, axis=0, out=grad_biases[index])
             if index:
                 grad = matmul(grad, weights_t[index], out=grads[index - 1])
-                grad = activations[index - 1].backward(outputs[index - 1], grad)
+                grad = backwards[index - 1](outputs[index - 1], grad)
+        for w, grad_w, factor, scratch in self._l2_terms:
+            grad_w += np.multiply(w, factor, out=scratch)  # dL/dW += 2 * l2 * W
 
     def _gradient(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The loss's gradient on (x, y) at the current weights, in the flat parameter order."""

@@ -33,25 +33,43 @@ class Optimizer:
     in_pieces = False  # whether update runs _step on cache-sized pieces of 1-D buffers
 
     def __init__(self, learning_rate: float):
-        if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate
         self.iterations = 0
         self._state: list[dict[str, np.ndarray]] | None = None
+
+    @property
+    def learning_rate(self) -> float:
+        """The step size (a schedule may set it between steps)."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        if not value > 0:
+            raise ValueError(f"learning_rate must be > 0, got {value!r}")
+        self._learning_rate = float(value)
+        self._learning_rate_as: dict[np.dtype, np.generic] = {}
+
+    def _learning_rate_in(self, dtype: np.dtype) -> np.generic:
+        """The learning rate cast to dtype, as Keras casts it: once, not every step."""
+        lr = self._learning_rate_as.get(dtype)
+        if lr is None:
+            lr = self._learning_rate_as[dtype] = dtype.type(self._learning_rate)
+        return lr
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Apply one step to every parameter, in place; the gradients are overwritten."""
         states = self._state
         if states is None:
             states = self._state = [self._init_state(p) for p in params]
+        step = self._step
         for param, grad, state in zip(params, grads, states, strict=True):
-            if self.in_pieces and param.ndim == 1 and param.nbytes > PIECE_BYTES:
+            if self.in_pieces and param.nbytes > PIECE_BYTES and param.ndim == 1:
                 piece = PIECE_BYTES // param.itemsize
                 for start in range(0, param.size, piece):
                     part = slice(start, start + piece)
-                    self._step(param[part], grad[part], {k: v[part] for k, v in state.items()})
+                    step(param[part], grad[part], {k: v[part] for k, v in state.items()})
             else:
-                self._step(param, grad, state)
+                step(param, grad, state)
         self.iterations += 1
 
     def reset(self) -> None:
@@ -90,8 +108,7 @@ class SGD(Optimizer):
         return state
 
     def _step(self, param, grad, state):
-        lr = param.dtype.type(self.learning_rate)
-        grad *= lr  # g * lr: every variant's term
+        grad *= self._learning_rate_in(param.dtype)  # g * lr: every variant's term
         if not self.momentum:
             param -= grad  # w -= g * lr
             return
@@ -135,7 +152,11 @@ class RMSprop(Optimizer):
 
     def _step(self, param, grad, state):
         cast = param.dtype.type
-        lr, rho, one_minus_rho = cast(self.learning_rate), cast(self.rho), cast(1 - self.rho)
+        lr, rho, one_minus_rho = (
+            self._learning_rate_in(param.dtype),
+            cast(self.rho),
+            cast(1 - self.rho),
+        )
         velocity, scratch = state["velocity"], state["scratch"]
         # velocity = rho * velocity + (1 - rho) * g**2
         velocity *= rho
@@ -201,7 +222,8 @@ class Adam(Optimizer):
         local_step = cast(self.iterations + 1)
         beta_1_power = np.power(cast(float32_rounded(self.beta_1)), local_step)
         beta_2_power = np.power(cast(float32_rounded(self.beta_2)), local_step)
-        alpha = cast(self.learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        lr = self._learning_rate_in(param.dtype)
+        alpha = lr * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
         m, v, scratch = state["m"], state["v"], state["scratch"]
         # m += (g - m) * (1 - beta_1)
         np.subtract(grad, m, out=scratch)

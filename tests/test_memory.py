@@ -4,7 +4,7 @@ tracemalloc sees NumPy's array allocations, so the peak it reports while fit run
 really allocates. The constant, 64 KiB, covers Python's own objects: the network's lists and
 array views (about 100 bytes each), the workspace's views for up to eight batch sizes, each
 epoch's list of batches as the caller hands it, and the History's floats (about 32 bytes per
-epoch). Measured: 18 to 28 KiB for the networks below. A regression that brings back one
+epoch). Measured: 28 to 31 KiB for the networks below. A regression that brings back one
 parameter-sized temporary per step (the old `param -= grad * lr`) overshoots by 250 KiB here.
 """
 

@@ -160,3 +160,19 @@ def test_updates_in_cache_sized_pieces_compute_the_same_numbers(spec, dtype):
         results.append(w)
     assert not np.array_equal(results[0], start)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_a_new_learning_rate_applies_from_the_next_step():
+    """The cast learning rate is cached per dtype; setting a new one (a schedule) replaces it."""
+    optimizer = make_optimizer({"name": "sgd", "learning_rate": 0.1})
+    w32, w64 = np.array([1.0], dtype=np.float32), np.array([1.0])
+    optimizer.update([w32, w64], [np.array([0.5], dtype=np.float32), np.array([0.5])])
+    optimizer.learning_rate = 0.2
+    optimizer.update([w32, w64], [np.array([0.5], dtype=np.float32), np.array([0.5])])
+    # 1 - 0.05 - 0.1, each rounded in its own dtype
+    assert w64[0] == pytest.approx(0.85, abs=1e-15)
+    assert w32[0] == np.float32(np.float32(1) - np.float32(0.5) * np.float32(0.1)) - np.float32(
+        0.5
+    ) * np.float32(0.2)
+    with pytest.raises(ValueError, match=re.escape("learning_rate must be > 0, got 0")):
+        optimizer.learning_rate = 0
