@@ -14,6 +14,7 @@ its comment computes, rounding included.
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any
 
 import numpy as np
@@ -44,9 +45,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        if not value > 0:
-            raise ValueError(f"learning_rate must be > 0, got {value!r}")
-        self._learning_rate = float(value)
+        self._learning_rate = checked_number("learning_rate", value, above=0.0)
         self._learning_rate_as: dict[np.dtype, np.generic] = {}
 
     def _learning_rate_in(self, dtype: np.dtype) -> np.generic:
@@ -95,10 +94,8 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False):
         super().__init__(learning_rate)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
+        self.momentum = checked_number("momentum", momentum, at_least=0.0, below=1.0)
+        self.nesterov = checked_flag("nesterov", nesterov)
         self.in_pieces = bool(momentum)  # plain SGD makes two passes: nothing to gain
 
     def _init_state(self, param):
@@ -139,8 +136,10 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ):
         super().__init__(learning_rate)
-        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
-        self.centered = bool(centered)
+        self.rho = checked_number("rho", rho, at_least=0.0, below=1.0)
+        self.momentum = checked_number("momentum", momentum, at_least=0.0, below=1.0)
+        self.epsilon = checked_number("epsilon", epsilon, above=0.0)
+        self.centered = checked_flag("centered", centered)
 
     def _init_state(self, param):
         state = {"velocity": np.zeros_like(param), "scratch": np.empty_like(param)}
@@ -204,11 +203,10 @@ class Adam(Optimizer):
         amsgrad: bool = False,
     ):
         super().__init__(learning_rate)
-        for label, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{label} must be in [0, 1), got {beta!r}")
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-        self.amsgrad = bool(amsgrad)
+        self.beta_1 = checked_number("beta_1", beta_1, at_least=0.0, below=1.0)
+        self.beta_2 = checked_number("beta_2", beta_2, at_least=0.0, below=1.0)
+        self.epsilon = checked_number("epsilon", epsilon, above=0.0)
+        self.amsgrad = checked_flag("amsgrad", amsgrad)
 
     def _init_state(self, param):
         state = {"m": np.zeros_like(param), "v": np.zeros_like(param)}
@@ -248,10 +246,41 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam)}
 
 
+def checked_number(
+    name: str,
+    value: Any,
+    above: float | None = None,
+    at_least: float | None = None,
+    below: float | None = None,
+) -> float:
+    """A finite real number in range, as a float; ValueError naming it and the range otherwise."""
+    low = (
+        f"> {above:g}" if above is not None else f">= {at_least:g}" if at_least is not None else ""
+    )
+    rule = " and ".join(filter(None, [low, f"< {below:g}" if below is not None else ""]))
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    ok = ok and math.isfinite(value)
+    ok = ok and (above is None or value > above) and (at_least is None or value >= at_least)
+    if not (ok and (below is None or value < below)):
+        raise ValueError(f"{name} must be a finite number {rule}, got {value!r}")
+    return float(value)
+
+
+def checked_flag(name: str, value: Any) -> bool:
+    """A true/false option; ValueError for anything else (a string "yes" is not a flag)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
+
+
 def make_optimizer(spec: str | dict[str, Any] | Optimizer) -> Optimizer:
     """Build an optimiser from a name, a dict {"name": ..., **params}, or pass one through."""
     if isinstance(spec, Optimizer):
         return spec
+    if not isinstance(spec, str | dict):
+        raise ValueError(f"an optimizer is a name or a table with a name, got {spec!r}")
     params = {"name": spec} if isinstance(spec, str) else dict(spec)
     name = params.pop("name", None)
     if name not in OPTIMIZERS:

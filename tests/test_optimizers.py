@@ -124,8 +124,8 @@ def test_network_steps_use_the_optimizer():
     [
         ({"name": "sgdd"}, "unknown optimizer 'sgdd'; choose one of sgd, rmsprop, adam"),
         ({"name": "adam", "lr": 0.1}, "bad parameter for optimizer 'adam'"),
-        ({"name": "sgd", "learning_rate": -1}, "learning_rate must be > 0"),
-        ({"name": "sgd", "momentum": 1.5}, "momentum must be in [0, 1)"),
+        ({"name": "sgd", "learning_rate": -1}, "learning_rate must be a finite number > 0, got -1"),
+        ({"name": "sgd", "momentum": 1.5}, "momentum must be a finite number >= 0 and < 1"),
     ],
 )
 def test_bad_optimizer_specs(spec, message):
@@ -174,5 +174,27 @@ def test_a_new_learning_rate_applies_from_the_next_step():
     assert w32[0] == np.float32(np.float32(1) - np.float32(0.5) * np.float32(0.1)) - np.float32(
         0.5
     ) * np.float32(0.2)
-    with pytest.raises(ValueError, match=re.escape("learning_rate must be > 0, got 0")):
+    with pytest.raises(
+        ValueError, match=re.escape("learning_rate must be a finite number > 0, got 0")
+    ):
         optimizer.learning_rate = 0
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"name": "sgd", "learning_rate": True}, "learning_rate must be a finite number > 0"),
+        ({"name": "adam", "learning_rate": float("inf")}, "learning_rate must be a finite number"),
+        ({"name": "sgd", "learning_rate": "0.1"}, "got '0.1'"),
+        ({"name": "adam", "epsilon": -1}, "epsilon must be a finite number > 0, got -1"),
+        ({"name": "rmsprop", "rho": 2}, "rho must be a finite number >= 0 and < 1, got 2"),
+        ({"name": "sgd", "momentum": float("nan")}, "momentum must be a finite number >= 0"),
+        ({"name": "sgd", "nesterov": "yes"}, "nesterov must be true or false, got 'yes'"),
+        ({"name": "adam", "amsgrad": 1}, "amsgrad must be true or false, got 1"),
+        (5, "an optimizer is a name or a table with a name, got 5"),
+    ],
+)
+def test_bad_hyper_parameters_are_refused_with_their_name(spec, message):
+    """Each of these once reached Keras, which failed inside a fight instead of at the start."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_optimizer(spec)
