@@ -56,9 +56,14 @@ class Worker:
             env=environment,
             start_new_session=True,  # Ctrl-C reaches the coordinator, which stops its workers
         )
+        self._started = time.monotonic()
         self._send({"kind": "start", "config": config}, "starting")
-        ready = self._receive(time.monotonic() + STARTUP_SECONDS, "starting")
-        self.settings = ready["settings"]
+
+    def wait_ready(self) -> None:
+        """Wait until the worker has imported its framework (it is started without waiting)."""
+        if not self.settings:
+            deadline = self._started + STARTUP_SECONDS
+            self.settings = self._receive(deadline, "starting")["settings"]
 
     def _send(self, message: dict[str, Any], doing: str) -> None:
         payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -72,6 +77,7 @@ class Worker:
         self, task: FighterTask, timeout: float, on_epoch: EpochHook | None = None
     ) -> dict[str, Any]:
         """Send one task and wait for its record; WorkerLost when the worker dies or times out."""
+        self.wait_ready()
         self._send({"kind": "task", "task": task}, "sending the task")
         deadline = time.monotonic() + timeout
         while True:
@@ -170,6 +176,12 @@ class WorkerPool:
             return {"status": "failed", "reason": str(err).splitlines()[0], "traceback": str(err)}
         record["process"] = worker.settings
         return record
+
+    def start(self, fighters: list[str]) -> None:
+        """Start the workers of these fighters at once, so their frameworks import side by side."""
+        for fighter in fighters:
+            if fighter not in self._workers and self.config(fighter).unavailable_reason() is None:
+                self._worker(fighter)
 
     def config(self, fighter: str) -> FighterConfig:
         """A fighter's roster entry (or the user's definition)."""

@@ -174,14 +174,27 @@ def _fight_all(
     pool: WorkerPool,
 ) -> RunOutcome:
     jobs = [(case, seed) for case in cases for seed in case.seeds]
+    kept = {
+        (case.name, seed): _reusable(run_dir, case, seed, fingerprints[(case.name, seed)])
+        if (case.name, seed) in fingerprints
+        else (None, "")
+        for case, seed in jobs
+    }
     progress.total = len(jobs)
     summary = Summary(run_dir)
     outcome = RunOutcome(run_dir, 0, 0, 0)
     with pool:
+        # Every worker the run needs starts now: their frameworks import side by side.
+        needed = (
+            name
+            for case, seed in jobs
+            if kept[(case.name, seed)][0] is None
+            for name in case.fighters
+        )
+        pool.start(list(dict.fromkeys(needed)))
         for index, (case, seed) in enumerate(jobs, start=1):
             where = f"[{index}/{len(jobs)}] {case.name} seed {seed}"
-            fingerprint = fingerprints.get((case.name, seed))
-            done, why = _reusable(run_dir, case, seed, fingerprint) if fingerprint else (None, "")
+            done, why = kept[(case.name, seed)]
             if done is not None:
                 summary.add(done)
                 outcome.resumed += 1
@@ -189,10 +202,9 @@ def _fight_all(
                 continue
             if why:
                 progress.line(f"{where}: running again: {why}")
+            display = _FightDisplay(progress, index, case.name, seed)
             try:
-                result = run_fight(
-                    case, seed, run_id, pool, cache, _FightDisplay(progress, index, case.name, seed)
-                )
+                result = run_fight(case, seed, run_id, pool, cache, display)
             except HarnessError as err:  # the data of this seed could not be built
                 result = failed_fight(case, seed, run_id, str(err), pool.fighters)
             fight = write_case_result(run_dir, result)
