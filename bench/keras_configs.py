@@ -218,7 +218,7 @@ def run_worker(configuration: Configuration, workload: Workload) -> dict[str, An
 
 
 def parity_gaps(configuration: Configuration, epochs: int = 20) -> dict[str, Any]:
-    """Largest loss and weight gaps to David on seed 002's moons fight (Adam at Keras's defaults,
+    """Largest loss and weight gaps to David on the moons article's fight (Adam at Keras's defaults,
     batch 32, from one fair start), in float64 and float32, under this process's settings."""
     import keras_ref
     from bench.fair_start import make_fair_start

@@ -69,7 +69,7 @@ class Fight:
         ]
 
 
-MOONS = (2, 25, 50, 50, 25, 1)  # seed 002's network
+MOONS = (2, 25, 50, 50, 25, 1)  # the moons article's network
 WIDE = (784, 2048, 2048, 10)
 FIGHTS = [
     Fight("moons-sgd", MOONS, "sigmoid", {"name": "sgd", "learning_rate": 0.01}, 900, 32, 300),

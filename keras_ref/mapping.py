@@ -34,7 +34,7 @@ def activation(layer: dict[str, Any]) -> Any:
 
 
 class FanInTruncatedNormal(keras.initializers.Initializer):
-    """N(0, 1) truncated to +-1/sqrt(fan_in) (seed 003's scheme), which Keras lacks.
+    """N(0, 1) truncated to +-1/sqrt(fan_in) (Bernd Klein's tutorial's scheme), which Keras lacks.
 
     Keras's TruncatedNormal always cuts at 2 standard deviations, so this is the documented exact
     custom equivalent: rejection sampling from Keras's own seeded normal generator.

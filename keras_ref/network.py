@@ -36,7 +36,7 @@ def check_steps_per_execution(steps: Any) -> int | str:
 
 
 class KerasNetwork:
-    """A Keras Sequential model of Dense layers built from seed 002's layer spec.
+    """A Keras Sequential model of Dense layers built from the moons article's layer spec.
 
     Takes the same arguments as `numpy_nn.Network` and offers the same fit / predict / evaluate /
     get_weights / set_weights, so the harness can treat the two alike. `jit_compile` and

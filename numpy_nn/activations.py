@@ -11,7 +11,7 @@ import numpy as np
 
 from .rounding import float32_rounded
 
-DEFAULT_LEAKY_SLOPE = 0.01  # seed 000's leaky ReLU
+DEFAULT_LEAKY_SLOPE = 0.01  # the 3-4-2 example's leaky ReLU
 
 
 class Activation:

@@ -54,17 +54,17 @@ def lecun_normal(fan_in, fan_out, shape, rng):
 
 
 def normal_scaled(fan_in, fan_out, shape, rng):
-    """randn * 0.1, seed 002's scheme (it uses it for biases too)."""
+    """randn * 0.1, the moons article's scheme (it uses it for biases too)."""
     return rng.standard_normal(shape) * 0.1
 
 
 def fan_in_normal(fan_in, fan_out, shape, rng):
-    """N(0, 1/fan_in), seed 001's scheme."""
+    """N(0, 1/fan_in), the neural-network-with-numpy article's scheme."""
     return rng.normal(0.0, 1.0 / np.sqrt(fan_in), size=shape)
 
 
 def truncated_normal_fan_in(fan_in, fan_out, shape, rng):
-    """N(0, 1) truncated to +-1/sqrt(fan_in), seed 003's scheme."""
+    """N(0, 1) truncated to +-1/sqrt(fan_in), Bernd Klein's tutorial's scheme."""
     return truncated_normal(rng, shape, 1.0, 1.0 / np.sqrt(fan_in))
 
 

@@ -55,7 +55,7 @@ class History:
 
 
 class Network:
-    """A dense feed-forward network built from seed 002's plain-data layer spec.
+    """A dense feed-forward network built from the moons article's plain-data layer spec.
 
     >>> net = Network([{"input_dim": 2, "output_dim": 1, "activation": "sigmoid"}], seed=0)
     """
@@ -505,14 +505,14 @@ class Network:
             own_w[...], own_b[...] = w, b
         self.optimizer.reset()
 
-    # The flat buffer is laid out in seed 000's order: W0 row by row, b0, W1, b1, ...
+    # The flat buffer is laid out in the 3-4-2 example's order: W0 row by row, b0, W1, b1, ...
 
     def get_flat_weights(self) -> np.ndarray:
-        """All parameters in seed 000's order: W0 row by row, b0, W1, b1, ..."""
+        """All parameters in the 3-4-2 example's order: W0 row by row, b0, W1, b1, ..."""
         return self._params.copy()
 
     def set_flat_weights(self, flat: Any) -> None:
-        """Load parameters from seed 000's flat order."""
+        """Load parameters from the 3-4-2 example's flat order."""
         flat = np.asarray(flat).ravel()
         if flat.size != self._params.size:
             raise ValueError(f"expected {self._params.size} values, got {flat.size}")

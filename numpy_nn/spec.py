@@ -1,4 +1,4 @@
-"""The plain-data layer spec (seed 002's format) and its validation."""
+"""The plain-data layer spec (the moons article's format) and its validation."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Shared test material: seed 002's network."""
+"""Shared test material: the moons article's network."""
 
-SEED_002_NETWORK = [
+MOONS_ARTICLE_NETWORK = [
     {"input_dim": 2, "output_dim": 25, "activation": "relu"},
     {"input_dim": 25, "output_dim": 50, "activation": "relu"},
     {"input_dim": 50, "output_dim": 50, "activation": "relu"},

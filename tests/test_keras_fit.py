@@ -13,7 +13,7 @@ import pytest
 from sklearn.datasets import make_moons
 
 from bench.fair_start import make_fair_start
-from helpers import SEED_002_NETWORK
+from helpers import MOONS_ARTICLE_NETWORK
 from keras_ref import CompiledLoopNetwork, KerasNetwork, settings
 
 SMALL = [
@@ -165,14 +165,14 @@ def test_a_bad_order_in_a_later_epoch_is_reported_as_itself(moons):
 
 
 @needs_xla_in_fit
-def test_the_seed_002_fight_replays_a_small_last_batch_with_whole_epoch_calls():
+def test_the_moons_article_fight_replays_a_small_last_batch_with_whole_epoch_calls():
     """900 moons at batch 32: 28 full batches and one of 4, all in one call per epoch."""
     x, y = make_moons(900, noise=0.2, random_state=100)
-    start = make_fair_start(SEED_002_NETWORK, 0, len(x), 2, 32)
+    start = make_fair_start(MOONS_ARTICLE_NETWORK, 0, len(x), 2, 32)
     assert [len(b) for b in start.batches[0]][-2:] == [32, 4]
     losses = []
     for options in ({}, {"jit_compile": True, "steps_per_execution": "epoch"}):
-        network = KerasNetwork(SEED_002_NETWORK, dtype="float64", **options)
+        network = KerasNetwork(MOONS_ARTICLE_NETWORK, dtype="float64", **options)
         network.set_weights(start.weights)
         losses.append(network.fit(x, y, epochs=2, batches=start.batches).loss)
     np.testing.assert_allclose(losses[0], losses[1], rtol=0, atol=1e-13)

@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from helpers import SEED_002_NETWORK
+from helpers import MOONS_ARTICLE_NETWORK
 from numpy_nn import Network
 
 
@@ -18,9 +18,9 @@ def moons():
     return train_test_split(x, y, test_size=0.1, random_state=42)
 
 
-def test_learns_seed_002_moons(moons):
+def test_learns_the_moons_article_network(moons):
     x_train, x_test, y_train, y_test = moons
-    net = Network(SEED_002_NETWORK, optimizer={"name": "sgd", "learning_rate": 0.01}, seed=0)
+    net = Network(MOONS_ARTICLE_NETWORK, optimizer={"name": "sgd", "learning_rate": 0.01}, seed=0)
     history = net.fit(
         x_train,
         y_train,
@@ -34,7 +34,7 @@ def test_learns_seed_002_moons(moons):
     assert len(history.val_accuracy) == 200 and history.val_accuracy[-1] >= 0.95
 
 
-def test_learns_digits_to_seed_001s_headline():
+def test_learns_digits_to_the_articles_97_percent():
     x, y = load_digits(return_X_y=True)
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=0.25, stratify=y, random_state=0
@@ -58,7 +58,7 @@ def test_same_seed_is_bit_identical(moons, dtype):
     x_train, _, y_train, _ = moons
 
     def run():
-        net = Network(SEED_002_NETWORK, optimizer={"name": "adam"}, dtype=dtype, seed=11)
+        net = Network(MOONS_ARTICLE_NETWORK, optimizer={"name": "adam"}, dtype=dtype, seed=11)
         history = net.fit(x_train, y_train, epochs=5, batch_size=32, rng=np.random.default_rng(11))
         return net.get_flat_weights(), history
 
@@ -66,9 +66,9 @@ def test_same_seed_is_bit_identical(moons, dtype):
     assert w1.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(w1, w2)
     assert h1.loss == h2.loss and h1.accuracy == h2.accuracy
-    other = Network(SEED_002_NETWORK, dtype=dtype, seed=12).get_flat_weights()
+    other = Network(MOONS_ARTICLE_NETWORK, dtype=dtype, seed=12).get_flat_weights()
     assert not np.array_equal(
-        Network(SEED_002_NETWORK, dtype=dtype, seed=11).get_flat_weights(), other
+        Network(MOONS_ARTICLE_NETWORK, dtype=dtype, seed=11).get_flat_weights(), other
     )
 
 
@@ -80,16 +80,16 @@ def test_given_batch_order_is_followed(moons):
     for _ in range(3):
         perm = rng.permutation(len(x_train))
         order.append([perm[i : i + 64] for i in range(0, len(perm), 64)])
-    drawn = Network(SEED_002_NETWORK, seed=1)
+    drawn = Network(MOONS_ARTICLE_NETWORK, seed=1)
     drawn.fit(x_train, y_train, epochs=3, batch_size=64, rng=np.random.default_rng(5))
-    given = Network(SEED_002_NETWORK, seed=1)
+    given = Network(MOONS_ARTICLE_NETWORK, seed=1)
     given.fit(x_train, y_train, epochs=3, batches=order)
     np.testing.assert_array_equal(drawn.get_flat_weights(), given.get_flat_weights())
 
 
 def test_divergence_is_reported_not_raised(moons):
     x_train, _, y_train, _ = moons
-    layers = [{**layer, "init": "normal_scaled"} for layer in SEED_002_NETWORK]
+    layers = [{**layer, "init": "normal_scaled"} for layer in MOONS_ARTICLE_NETWORK]
     layers[-1] = {**layers[-1], "activation": "linear"}
     net = Network(
         layers, loss="mean_squared_error", optimizer={"name": "sgd", "learning_rate": 1e3}
@@ -226,8 +226,8 @@ def test_multiclass_label_out_of_range():
 
 
 def test_weights_round_trip_and_reject_bad_shapes():
-    net = Network(SEED_002_NETWORK, seed=4)
-    other = Network(SEED_002_NETWORK, seed=5)
+    net = Network(MOONS_ARTICLE_NETWORK, seed=4)
+    other = Network(MOONS_ARTICLE_NETWORK, seed=5)
     other.set_weights(net.get_weights())
     np.testing.assert_array_equal(other.get_flat_weights(), net.get_flat_weights())
     other.set_flat_weights(net.get_flat_weights())
@@ -263,10 +263,10 @@ class LazyOrders:
 def test_lazy_batches_are_read_once_in_order_and_replay_exactly(moons):
     x_train, _, y_train, _ = moons
     lazy = LazyOrders(4, len(x_train), 50)
-    replayed = Network(SEED_002_NETWORK, seed=2)
+    replayed = Network(MOONS_ARTICLE_NETWORK, seed=2)
     replayed.fit(x_train, y_train, epochs=4, batches=lazy)
     assert lazy.accessed == [0, 1, 2, 3]
-    given = Network(SEED_002_NETWORK, seed=2)
+    given = Network(MOONS_ARTICLE_NETWORK, seed=2)
     given.fit(
         x_train, y_train, epochs=4, batches=[LazyOrders(4, len(x_train), 50)[e] for e in range(4)]
     )
@@ -283,7 +283,7 @@ def test_callback_returning_true_stops_a_100k_epoch_fit(moons):
         seen.append((epoch, sorted(logs)))
         return epoch == 3
 
-    net = Network(SEED_002_NETWORK, seed=0)
+    net = Network(MOONS_ARTICLE_NETWORK, seed=0)
     history = net.fit(
         x_train, y_train, epochs=100_000, batches=lazy, callback=stop_after_three, evaluate=False
     )
@@ -296,7 +296,7 @@ def test_evaluate_false_trains_identically_and_records_only_times(moons):
     x_train, x_test, y_train, y_test = moons
     runs = {}
     for evaluate in (True, False):
-        net = Network(SEED_002_NETWORK, optimizer={"name": "adam"}, dtype="float64", seed=4)
+        net = Network(MOONS_ARTICLE_NETWORK, optimizer={"name": "adam"}, dtype="float64", seed=4)
         logs = []
         history = net.fit(
             x_train,
@@ -327,7 +327,7 @@ def test_evaluate_false_trains_identically_and_records_only_times(moons):
 def test_without_evaluation_a_diverging_run_is_left_to_the_caller(moons):
     """evaluate=False computes no loss, so divergence is the caller's to detect (and stop)."""
     x_train, _, y_train, _ = moons
-    layers = [{**layer, "init": "normal_scaled"} for layer in SEED_002_NETWORK]
+    layers = [{**layer, "init": "normal_scaled"} for layer in MOONS_ARTICLE_NETWORK]
     layers[-1] = {**layers[-1], "activation": "linear"}
     net = Network(
         layers, loss="mean_squared_error", optimizer={"name": "sgd", "learning_rate": 1e3}

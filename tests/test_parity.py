@@ -28,7 +28,7 @@ from sklearn.preprocessing import StandardScaler
 
 from bench.fair_start import make_fair_start
 from bench.metrics import max_weight_difference
-from helpers import SEED_002_NETWORK
+from helpers import MOONS_ARTICLE_NETWORK
 from keras_ref import CompiledLoopNetwork, KerasNetwork, settings
 from numpy_nn import Network
 
@@ -88,9 +88,9 @@ def assert_parity(result, dtype="float64"):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_full_batch_sgd_on_seed_002_moons(moons, dtype):
+def test_full_batch_sgd_on_the_moons_article_network(moons, dtype):
     x, y = moons
-    result = fight(SEED_002_NETWORK, x, y, 300, None, dtype, optimizer={"name": "sgd"})
+    result = fight(MOONS_ARTICLE_NETWORK, x, y, 300, None, dtype, optimizer={"name": "sgd"})
     assert_parity(result, dtype)
     assert result[2].loss[-1] < result[2].loss[0]  # it trained
 
@@ -102,19 +102,19 @@ def test_full_batch_sgd_on_seed_002_moons(moons, dtype):
     [{"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}, {"name": "adam"}],
     ids=["momentum", "adam"],
 )
-def test_minibatch_32_on_seed_002_moons(moons, optimizer, dtype):
+def test_minibatch_32_on_the_moons_article_network(moons, optimizer, dtype):
     x, y = moons
-    assert_parity(fight(SEED_002_NETWORK, x, y, 50, 32, dtype, optimizer=optimizer), dtype)
+    assert_parity(fight(MOONS_ARTICLE_NETWORK, x, y, 50, 32, dtype, optimizer=optimizer), dtype)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("goliath", [name for name in GOLIATHS if name != "fit"])
-def test_every_configuration_on_seed_002_moons(moons, goliath, dtype):
+def test_every_configuration_on_the_moons_article_network(moons, goliath, dtype):
     """XLA, steps per execution and the compiled loop change speed, not maths."""
     x, y = moons
     optimizer = {"name": "adam", "learning_rate": 0.01}
-    result = fight(SEED_002_NETWORK, x, y, 20, 32, dtype, goliath=goliath, optimizer=optimizer)
+    result = fight(MOONS_ARTICLE_NETWORK, x, y, 20, 32, dtype, goliath=goliath, optimizer=optimizer)
     assert_parity(result, dtype)
     assert result[3].loss[-1] < result[3].loss[0]  # it trained
 
@@ -123,7 +123,9 @@ def test_every_configuration_on_seed_002_moons(moons, goliath, dtype):
 @pytest.mark.parametrize("goliath", ["xla", "tf-loop"])
 def test_full_batch_in_every_compiled_form(moons, goliath):
     x, y = moons
-    result = fight(SEED_002_NETWORK, x, y, 50, None, goliath=goliath, optimizer={"name": "sgd"})
+    result = fight(
+        MOONS_ARTICLE_NETWORK, x, y, 50, None, goliath=goliath, optimizer={"name": "sgd"}
+    )
     assert_parity(result)
 
 
@@ -200,7 +202,7 @@ def test_l2_per_layer_and_global(blobs, configuration):
 
 def test_predictions_and_evaluation_agree(moons):
     x, y = moons
-    david, goliath, _, _ = fight(SEED_002_NETWORK, x, y, 5, 32, optimizer={"name": "sgd"})
+    david, goliath, _, _ = fight(MOONS_ARTICLE_NETWORK, x, y, 5, 32, optimizer={"name": "sgd"})
     np.testing.assert_allclose(david.predict_proba(x), goliath.predict_proba(x), atol=1e-13)
     np.testing.assert_array_equal(david.predict(x), goliath.predict(x))
     assert david.evaluate(x, y)["loss"] == pytest.approx(goliath.evaluate(x, y)["loss"], abs=1e-13)
@@ -238,7 +240,7 @@ def test_native_mode_is_seeded(moons, network_class):
     x, y = moons
     runs = []
     for _ in range(2):
-        goliath = network_class(SEED_002_NETWORK, optimizer={"name": "sgd"}, seed=3)
+        goliath = network_class(MOONS_ARTICLE_NETWORK, optimizer={"name": "sgd"}, seed=3)
         history = goliath.fit(x, y, epochs=2, batch_size=32)
         runs.append((goliath.get_weights(), history.loss))
     assert max_weight_difference(runs[0][0], runs[1][0]) == 0 and runs[0][1] == runs[1][1]
@@ -247,7 +249,7 @@ def test_native_mode_is_seeded(moons, network_class):
 @pytest.mark.parametrize("network_class", [KerasNetwork, CompiledLoopNetwork])
 def test_divergence_is_recorded(moons, network_class):
     x, y = moons
-    layers = [{**layer, "init": "normal_scaled"} for layer in SEED_002_NETWORK]
+    layers = [{**layer, "init": "normal_scaled"} for layer in MOONS_ARTICLE_NETWORK]
     layers[-1] = {**layers[-1], "activation": "linear"}
     goliath = network_class(
         layers, loss="mean_squared_error", optimizer={"name": "sgd", "learning_rate": 1e3}
@@ -297,7 +299,7 @@ def test_options_without_a_keras_equivalent_are_refused(kwargs, message):
 
 def test_uneven_batch_orders_are_refused(moons):
     x, y = moons
-    goliath = KerasNetwork(SEED_002_NETWORK)
+    goliath = KerasNetwork(MOONS_ARTICLE_NETWORK)
     order = [[np.arange(0, 10), np.arange(10, 30)]]
     with pytest.raises(ValueError, match="Keras needs every epoch cut into equal batches of 10"):
         goliath.fit(x[:30], y[:30], epochs=1, batches=order)
@@ -306,7 +308,7 @@ def test_uneven_batch_orders_are_refused(moons):
 def test_each_model_starts_a_fresh_keras_session():
     """Building many models in one process keeps no old graphs: names restart every time."""
     for _ in range(5):
-        goliath = KerasNetwork(SEED_002_NETWORK)
+        goliath = KerasNetwork(MOONS_ARTICLE_NETWORK)
     assert [layer.name for layer in goliath.model.layers] == [
         "dense",
         "dense_1",

@@ -1,4 +1,4 @@
-"""Seed 000's worked example, number for number."""
+"""The 3-4-2 worked example of the modern-networks article, number for number."""
 
 import numpy as np
 import pytest
