@@ -34,7 +34,9 @@ SPEED_TESTS = {
     "native": "geometric mean of per-seed training-time ratios, t-interval 95%",
 }
 MEMORY_TEST = (
-    f"per-seed ratio of peak training memory, t-interval 95% beyond a {MEMORY_MARGIN:g}x margin"
+    f"per-seed ratio of peak training memory, t-interval 95% beyond a {MEMORY_MARGIN:g}x margin "
+    "(memory = resident-set growth while training; a worker's first fight also holds its "
+    "framework's one-off allocations, so seeds vary widely)"
 )
 FORFEIT_TEST = "forfeit"
 NO_CONTEST_TEST = "no contest"

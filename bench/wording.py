@@ -39,6 +39,9 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds:.2g} s"
 
 
+RATIO_SHOWN_UP_TO = 1000.0
+
+
 def megabytes(size: float) -> str:
     """Bytes as MB (10^6), three significant digits: '12.4 MB'."""
     return f"{three_digits(size / 1e6)} MB"
@@ -53,7 +56,7 @@ def ratio_text(ratio: float, low: float, high: float) -> str:
     """'14.2x [12.9-15.1]': one decimal, more only where one decimal would misread the round."""
     decided = low > 1 or high < 1
     for digits in (1, 2, 3):
-        parts = [f"{v:.{digits}f}" if math.isfinite(v) else "inf" for v in (ratio, low, high)]
+        parts = [_ratio_number(v, digits) for v in (ratio, low, high)]
         # A won round must not show a bound of "1.0" (reads as a draw), and a draw must not
         # show "[1.0-1.0]" (hides the spread that made it one).
         if decided and f"{1:.{digits}f}" not in parts[1:]:
@@ -61,6 +64,13 @@ def ratio_text(ratio: float, low: float, high: float) -> str:
         if not decided and (parts[1] != parts[2] or low == high):
             break
     return f"{parts[0]}x [{parts[1]}-{parts[2]}]"
+
+
+def _ratio_number(value: float, digits: int) -> str:
+    # Past 1000x a bound only says "unbounded at this many seeds"; its digits would mislead.
+    if not math.isfinite(value) or value > RATIO_SHOWN_UP_TO:
+        return f">{RATIO_SHOWN_UP_TO:g}"
+    return f"{value:.{digits}f}"
 
 
 def accuracy_text(value: float, interval: tuple[float, float]) -> str:

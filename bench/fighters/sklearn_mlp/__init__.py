@@ -17,7 +17,8 @@ What scikit-learn's MLP can express, and how the spec maps onto it (read from sk
   gradient scale) and alpha = k*l2*n: the same updates, not approximately but by algebra.
 - SGD: sklearn's update is v = momentum*v - lr*g (Nesterov: momentum*v - lr*g again), David's and
   Keras's exactly; with momentum 0 it is w - lr*g. Adam: sklearn folds the bias correction into
-  the step size and adds epsilon to sqrt(v), as Keras does; but see the betas in spec.optimizer_params.
+  the step size and adds epsilon to sqrt(v), as Keras does; but see the betas in
+  spec.optimizer_params.
 
 Fair mode replays the given batches with `partial_fit` (shuffle off, constant learning rate, no
 early stopping) from the loaded weights, with sklearn's optimiser created fresh after loading.

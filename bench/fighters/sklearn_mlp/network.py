@@ -62,7 +62,7 @@ class SklearnNetwork:
         self.loss_name = loss or default_loss_for(output["activation"])
         self.n_outputs = output["output_dim"]
         self.is_classifier = check_output(output, self.loss_name)
-        # sklearn's gradient is this many times David's (the regressor's 0.5*sum, see the package doc).
+        # sklearn's gradient is this many times David's (the regressor's 0.5*sum: the package doc).
         self._gradient_scale = 1.0 if self.is_classifier else self.n_outputs / 2.0
         self.l2 = single_l2(self.layers, l2)
         self._hidden_activation = hidden_activation(self.layers)
