@@ -23,6 +23,15 @@ WATCHED_VARIABLES = (
     "XLA_FLAGS",
     "KERAS_BACKEND",
     "KERAS_REF_DETERMINISTIC",
+    "MALLOC_TRIM_THRESHOLD_",  # Dask's nanny sets it: it changes how NumPy's memory is returned
+)
+# The variables that set a process's BLAS, OpenMP and TensorFlow thread pools.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
 )
 PACKAGES = (
     "numpy",
@@ -46,6 +55,31 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def usable_cpus() -> list[int]:
+    """The CPUs this thread may run on (its affinity), or every CPU where that is unknown."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def describe_machine(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Where a fight ran: host, CPU, its CPUs and the threads its fighters were given.
+
+    threads is the OMP_NUM_THREADS its workers started with ({**os.environ, **env}), else one per
+    usable CPU, which is what BLAS and TensorFlow take by default.
+    """
+    cpus = usable_cpus()
+    setting = {**os.environ, **(env or {})}.get("OMP_NUM_THREADS", "")
+    return {
+        "host": platform.node(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "cpus": cpus,
+        "threads": int(setting) if setting.isdigit() and int(setting) > 0 else len(cpus),
+        "worker": None,
+    }
 
 
 def cpu_flags() -> set[str]:

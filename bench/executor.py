@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .datasets import Dataset, load_dataset
+from .environment import describe_machine
 from .fingerprint import config_fingerprint
 from .metrics import max_weight_difference
 from .parity import EARLY_EPOCHS
@@ -119,6 +120,7 @@ def run_fight(
         ),
         "fighters": records,
         "parity": _parity(records, weights) if case.mode == "fair" else None,
+        "machine": describe_machine(pool.env),
     }
 
 

@@ -15,11 +15,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fighters.roster import FighterConfig, fighter_config
-from .train import FighterTask
 from .worker import _HEADER
+
+if TYPE_CHECKING:  # bench.train imports the datasets (scikit-learn, pandas): seconds, not needed
+    from .train import FighterTask
 
 EpochHook = Callable[[int, dict[str, Any]], None]
 STARTUP_SECONDS = 300.0  # importing TensorFlow takes 4-6 s here; a loaded machine, far more

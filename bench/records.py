@@ -144,6 +144,7 @@ class Fight:
     config_fingerprint: str = ""
     error: str | None = None  # why the fight could not take place
     test_points: dict[str, Any] | None = field(default=None, repr=False)
+    machine: dict[str, Any] | None = None  # host, CPU, threads, Dask worker; None when unknown
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fight:
@@ -165,6 +166,7 @@ class Fight:
             config_fingerprint=data["config_fingerprint"],
             error=data.get("error"),
             test_points=data.get("test_points"),
+            machine=data.get("machine"),
         )
 
     @property

@@ -44,7 +44,7 @@ def receive(stream: IO[bytes]) -> Any | None:
 
 def process_settings(config: FighterConfig) -> dict[str, Any]:
     """What this process runs with: versions, BLAS kernel and threads, framework switches."""
-    from .environment import blas_pools, cpu_model, watched_variables
+    from .environment import blas_pools, cpu_model, usable_cpus, watched_variables
 
     module = config.framework_module
     framework = importlib.import_module(module) if module else None
@@ -64,6 +64,7 @@ def process_settings(config: FighterConfig) -> dict[str, Any]:
         "host": os.uname().nodename,
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "cpus": usable_cpus(),  # its affinity: a Dask worker's share of the machine
         "pid": os.getpid(),
     }
 
@@ -82,9 +83,12 @@ def main() -> int:
 
     send(replies, {"kind": "ready", "settings": process_settings(config)})
     last = 0.0
+    parent = os.getppid()
 
     def report(epoch: int, loss: float | None) -> None:
         nonlocal last
+        if os.getppid() != parent:  # whoever asked is gone (a killed Dask worker): stop training
+            os._exit(1)
         if time.monotonic() - last >= PROGRESS_INTERVAL:  # a few frames a second at most
             last = time.monotonic()
             send(replies, {"kind": "epoch", "epoch": epoch, "loss": loss})
