@@ -33,7 +33,9 @@ def _resume_command(run_dir: Path) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from .progress import Progress
-    from .runner import new_run_id, run_suite, select_cases
+    from .runner import check_parallel, new_run_id, run_suite, select_cases
+
+    check_parallel(args.jobs, args.scheduler)
 
     if args.history:
         _writable_file(Path(args.history), "--history")
@@ -47,13 +49,27 @@ def _run(args: argparse.Namespace) -> int:
     run_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / new_run_id(suite.name)
     if not args.out and run_dir.resolve().parent != defaults.RESULTS_DIR.resolve():
         raise HarnessError(f"run folder {run_dir} would leave {defaults.RESULTS_DIR}/")
-    jobs = sum(len(case.seeds) for case in cases)
+    count = sum(len(case.seeds) for case in cases)
+    where = ""
+    if args.scheduler:
+        where = f" on the Dask cluster at {args.scheduler}"
+    elif args.jobs > 1:
+        where = f", {args.jobs} at a time on a local Dask cluster"
     print(
-        f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {jobs} fights -> {run_dir}"
+        f"David vs Goliath · suite {suite.name!r}: {len(cases)} cases, {count} fights{where} "
+        f"-> {run_dir}"
     )
-    progress = Progress(total=jobs)
+    progress = Progress(total=count)
     try:
-        outcome = run_suite(suite, run_dir, cases, progress, cache_dir=Path(args.cache_dir))
+        outcome = run_suite(
+            suite,
+            run_dir,
+            cases,
+            progress,
+            cache_dir=Path(args.cache_dir),
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+        )
     except KeyboardInterrupt:
         progress.close()
         print(
@@ -157,6 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--cache-dir", default=str(defaults.DATASET_CACHE), help="dataset cache [%(default)s]"
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="fights at a time on a local Dask cluster, each worker with its share of the cores "
+        "[1: one at a time, here]",
+    )
+    run.add_argument(
+        "--scheduler", help="run the fights on an existing Dask cluster: tcp://HOST:PORT"
     )
     run.add_argument("--no-report", action="store_true", help="do not render the report")
     run.add_argument("--history", help="append one row per case to this CSV (make bench does)")

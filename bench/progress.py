@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -18,6 +20,8 @@ class Progress:
         self._prefix = ""
         self._last_draw = 0.0
         self._width = 0
+        # A parallel run draws from Dask's event thread and writes results from the main one.
+        self._lock = threading.RLock()
 
     def start(self, index: int, case: str, seed: int, fighter: str, epochs: int) -> None:
         """A fighter starts training on a case."""
@@ -33,25 +37,34 @@ class Progress:
             text += f" · loss {loss:.4g}"
         self._draw(text, force=epoch == self._epochs)
 
+    def status(self, text: str, force: bool = False) -> None:
+        """Replace the live line (a terminal only; drawn at most every min_interval seconds)."""
+        self._draw(text, force)
+
     def line(self, text: str) -> None:
         """A permanent line (a finished case, a warning)."""
-        self._clear()
-        print(text, file=self.stream, flush=True)
+        with self._lock:
+            self._clear()
+            print(text, file=self.stream, flush=True)
 
     def close(self) -> None:
         """Leave the terminal clean."""
-        self._clear()
+        with self._lock:
+            self._clear()
 
     def _draw(self, text: str, force: bool = False) -> None:
         if not self.live:
             return
-        now = time.monotonic()
-        if not force and now - self._last_draw < self.min_interval:
-            return
-        self._last_draw = now
-        self.stream.write("\r" + text.ljust(self._width))
-        self.stream.flush()
-        self._width = len(text)
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last_draw < self.min_interval:
+                return
+            self._last_draw = now
+            # A line wider than the terminal wraps, and "\r" would no longer rewrite all of it.
+            text = text[: max(20, shutil.get_terminal_size().columns - 1)]
+            self.stream.write("\r" + text.ljust(self._width))
+            self.stream.flush()
+            self._width = len(text)
 
     def _clear(self) -> None:
         if self.live and self._width:

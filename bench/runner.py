@@ -1,14 +1,14 @@
 """A run: every fight of the chosen cases, written as it finishes; a resume redoes what changed.
 
 The coordinator (this process) never imports a framework: fighters train in worker processes
-(bench.pool), one fight at a time, and only the coordinator writes results.
+(bench.pool), one fight at a time here, or spread over Dask workers (bench.cluster) with --jobs
+or --scheduler; either way only the coordinator writes results.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,34 +18,22 @@ from .environment import describe_environment
 from .errors import HarnessError
 from .executor import failed_fight, run_fight
 from .files import write_json
+from .ledger import (
+    Ledger,
+    PlannedFight,
+    RunOutcome,
+    needed_fighters,
+    plan_fights,
+)
 from .lock import RunLock
 from .pool import WorkerPool
 from .preflight import preflight
 from .progress import Progress
-from .records import Fight, display_name
-from .results import (
-    RUN_FILE,
-    SCHEMA_VERSION,
-    ResultsError,
-    case_file,
-    load_run_info,
-    read_case_result,
-    write_case_result,
-)
+from .records import display_name
+from .results import RUN_FILE, SCHEMA_VERSION, ResultsError, load_run_info
 from .suite import Suite, SuiteError
-from .summary import Summary
 
 LOG_DIR = "logs"
-
-
-@dataclass
-class RunOutcome:
-    """What a run did: its folder, and how many fights ran, were resumed or had failures."""
-
-    run_dir: Path
-    finished: int
-    resumed: int
-    fighter_failures: int
 
 
 def new_run_id(suite_name: str) -> str:
@@ -63,6 +51,36 @@ def select_cases(suite: Suite, pattern: str | None) -> list[Case]:
         names = ", ".join(c.name for c in suite.cases)
         raise SuiteError(f"--cases {pattern!r} matches no case of suite {suite.name!r}: {names}")
     return chosen
+
+
+def check_parallel(jobs: int, scheduler: str | None) -> None:
+    """Refuse a --jobs / --scheduler combination that cannot run, naming the valid choices."""
+    if not isinstance(jobs, int) or jobs < 1:
+        raise HarnessError(
+            f"--jobs {jobs!r}: must be a whole number of at least 1 (1: one fight at a time, "
+            "here, the default; N: a local Dask cluster running N fights at a time)"
+        )
+    if scheduler is not None:
+        if jobs > 1:
+            raise HarnessError(
+                f"--jobs {jobs} and --scheduler {scheduler}: choose one (--jobs starts a local "
+                "Dask cluster, --scheduler uses an existing one)"
+            )
+        scheme, _, rest = scheduler.partition("://")
+        if not scheme or not rest:
+            raise HarnessError(
+                f"--scheduler {scheduler!r}: not a Dask scheduler address; "
+                "write it as tcp://HOST:PORT (or tls://HOST:PORT)"
+            )
+
+
+def execution(jobs: int, scheduler: str | None) -> dict[str, Any]:
+    """How the run's fights are spread, for run.json."""
+    if scheduler:
+        return {"mode": "dask-scheduler", "scheduler": scheduler}
+    if jobs > 1:
+        return {"mode": "dask-local", "jobs": jobs}
+    return {"mode": "sequential"}
 
 
 def writable_folder(folder: Path, flag: str) -> Path:
@@ -93,34 +111,6 @@ class _FightDisplay:
         self.progress.epoch(epoch, logs)
 
 
-def _reusable(run_dir: Path, case: Case, seed: int, fingerprint: str) -> tuple[Fight | None, str]:
-    """A finished result to keep on resume, or None and why the fight must run (again)."""
-    path = case_file(run_dir, case.name, seed)
-    if not path.exists():
-        return None, ""
-    try:
-        fight = read_case_result(path)
-    except ResultsError as err:
-        return None, f"its result file is unusable ({err})"
-    if fight.config_fingerprint != fingerprint:
-        return None, "the suite, its data or a fighter's code changed since it ran"
-    return fight, ""
-
-
-def _describe(fight: Fight) -> str:
-    if fight.error:
-        return f"could not run: {fight.error}"
-    parts = []
-    for name, record in fight.fighters.items():
-        if not record.metrics:
-            parts.append(f"{display_name(name)} {record.status.upper()} ({record.reason})")
-            continue
-        note = f", {record.reason}" if record.reason else ""
-        accuracy = record.metrics.test_accuracy
-        parts.append(f"{display_name(name)} {accuracy:.3f} in {record.train_seconds:.2f} s{note}")
-    return " · ".join(parts)
-
-
 def run_suite(
     suite: Suite,
     run_dir: Path,
@@ -128,8 +118,15 @@ def run_suite(
     progress: Progress,
     cache_dir: Path | None = Path("datasets"),
     worker_env: dict[str, str] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
 ) -> RunOutcome:
-    """Run every case x seed into run_dir, keeping what an earlier run there already finished."""
+    """Run every case x seed into run_dir, keeping what an earlier run there already finished.
+
+    jobs > 1 runs that many fights at a time on a local Dask cluster; scheduler, on an existing
+    Dask cluster at that address. Otherwise one fight at a time, here.
+    """
+    check_parallel(jobs, scheduler)
     run_dir = writable_folder(run_dir, "--out")
     cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
     with RunLock(run_dir):
@@ -153,66 +150,54 @@ def run_suite(
             "finished": None,
             "case_names": [case.name for case in cases],
             "environment": describe_environment(),
+            "execution": execution(jobs, scheduler),
         }
         write_json(run_dir / RUN_FILE, run_info)
-        pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
-        outcome = _fight_all(
-            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, pool
-        )
+        progress.total = sum(len(case.seeds) for case in cases)
+        fights = plan_fights(run_dir, cases, fingerprints)
+        ledger = Ledger(run_dir, progress)
+        if jobs > 1 or scheduler:
+            # Dask is imported only for a parallel run.
+            from .cluster import fight_on_dask
+            from .fight_task import FightContext
+
+            # Absolute paths: a Dask worker may run elsewhere than this process's folder.
+            context = FightContext(
+                run_id=run_info["run_id"],
+                cache_dir=None if cache is None else str(Path(cache).resolve()),
+                log_dir=str((run_dir / LOG_DIR).resolve()),
+                user_fighters=suite.user_fighters,
+                env=worker_env or {},
+                fighters=needed_fighters(fights),
+            )
+            fight_on_dask(fights, ledger, context, jobs, scheduler)
+        else:
+            pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
+            _fight_here(fights, ledger, run_info["run_id"], cache, pool)
+        outcome = ledger.close()
         run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         write_json(run_dir / RUN_FILE, run_info)
     return outcome
 
 
-def _fight_all(
-    run_dir: Path,
-    run_id: str,
-    cases: list[Case],
-    fingerprints: dict[tuple[str, int], str],
-    progress: Progress,
-    cache: str | None,
-    pool: WorkerPool,
-) -> RunOutcome:
-    jobs = [(case, seed) for case in cases for seed in case.seeds]
-    kept = {
-        (case.name, seed): _reusable(run_dir, case, seed, fingerprints[(case.name, seed)])
-        if (case.name, seed) in fingerprints
-        else (None, "")
-        for case, seed in jobs
-    }
-    progress.total = len(jobs)
-    summary = Summary(run_dir)
-    outcome = RunOutcome(run_dir, 0, 0, 0)
+def _fight_here(
+    fights: list[PlannedFight], ledger: Ledger, run_id: str, cache: str | None, pool: WorkerPool
+) -> None:
+    """One fight after another in this process's workers: the cleanest timings."""
+    progress = ledger.progress
     with pool:
         # Every worker the run needs starts now: their frameworks import side by side.
-        needed = (
-            name
-            for case, seed in jobs
-            if kept[(case.name, seed)][0] is None
-            for name in case.fighters
-        )
-        pool.start(list(dict.fromkeys(needed)))
-        for index, (case, seed) in enumerate(jobs, start=1):
-            where = f"[{index}/{len(jobs)}] {case.name} seed {seed}"
-            done, why = kept[(case.name, seed)]
-            if done is not None:
-                summary.add(done)
-                outcome.resumed += 1
-                progress.line(f"{where}: already done (resumed)")
+        pool.start(needed_fighters(fights))
+        for planned in fights:
+            if planned.kept is not None:
+                ledger.keep(planned)
                 continue
-            if why:
-                progress.line(f"{where}: running again: {why}")
-            display = _FightDisplay(progress, index, case.name, seed)
+            if planned.why:
+                progress.line(f"{planned.where}: running again: {planned.why}")
+            case, seed = planned.case, planned.seed
+            display = _FightDisplay(progress, planned.index, case.name, seed)
             try:
                 result = run_fight(case, seed, run_id, pool, cache, display)
             except HarnessError as err:  # the data of this seed could not be built
                 result = failed_fight(case, seed, run_id, str(err), pool.fighters)
-            fight = write_case_result(run_dir, result)
-            summary.add(fight)
-            summary.write()
-            outcome.finished += 1
-            outcome.fighter_failures += sum(r.status == "failed" for r in fight.fighters.values())
-            progress.line(f"{where}: {_describe(fight)}")
-    progress.close()
-    summary.write()
-    return outcome
+            ledger.record(planned, result)
