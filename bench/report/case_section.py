@@ -28,6 +28,7 @@ from ..wording import (
 )
 from . import boundaries, plots
 from .document import Animation, Block, Figure, Heading, Paragraph, Table
+from .machines import machine_warning
 
 MAX_PER_CLASS_ROWS = 20
 
@@ -69,6 +70,7 @@ def case_section(index: int, fights: Sequence[Fight], verdicts: Sequence[Verdict
         )
     blocks.append(Paragraph(_decided_by(fights, verdicts), lead="Decided by:"))
     blocks.append(Paragraph(_setup_text(fights), lead="Setup:"))
+    blocks += machine_warning(fights)
     fighters = list(first.fighters)
     blocks.append(Table(["", *map(display_name, fighters)], _metric_rows(fights, fighters)))
     if first.mode == "fair":

@@ -18,6 +18,7 @@ from ..wording import MISSING, flatten
 from . import plots
 from .case_section import case_section, speed_cell
 from .document import Block, Document, Figure, Heading, Paragraph, Table
+from .machines import parallel_note
 
 
 def build_document(run: Run) -> Document:
@@ -61,7 +62,7 @@ def _run_summary(run: Run) -> list[Block]:
         blocks.append(Paragraph(", ".join(waiting), lead="No results yet for:"))
     if run.ignored:
         blocks.append(Paragraph("; ".join(run.ignored), lead="Left out of this report:"))
-    return blocks
+    return blocks + parallel_note(run.fights)
 
 
 def _headline(verdicts: Sequence[Verdict], opponent: str) -> str:
@@ -207,6 +208,9 @@ def _framework_text(process: dict[str, Any]) -> str:
     parts += [f"{key}={value}" for key, value in (process.get("options") or {}).items()]
     threads = framework.get("threads") or {}
     parts += [f"{kind} threads {count}" for kind, count in threads.items() if count]
+    # Set by --jobs (each Dask worker's share) or by the user: they decide the threads used.
+    variables = process.get("variables") or {}
+    parts += [f"{name}={value}" for name, value in variables.items() if name.endswith("_THREADS")]
     return ", ".join(parts)
 
 
