@@ -44,7 +44,8 @@ def summary_rows(fight: Fight) -> list[dict[str, Any]]:
                 "parity_max_loss_difference": (
                     parity[name].max_loss_difference if parity and name in parity else None
                 ),
-                "dataset_fingerprint": fight.dataset["fingerprint"],
+                # None when the fight could not take place: its data could not be built.
+                "dataset_fingerprint": fight.dataset.get("fingerprint"),
             }
         )
     return rows

@@ -242,3 +242,31 @@ def test_shipped_suites_parse():
     native = article["article-native"].fighters
     assert (native["david"].epochs, native["david"].batch_size) == (10000, None)
     assert (native["keras"].epochs, native["keras"].batch_size) == (200, 32)
+
+
+def test_a_seed_whose_data_cannot_be_built_is_recorded_and_summarised(tmp_path):
+    missing = tmp_path / "missing.csv"
+    suite = load_suite(
+        write_suite(
+            tmp_path,
+            f"""
+            [suite]
+            name = "nodata"
+            [defaults]
+            fighters = ["david", "sklearn"]
+            seeds = 1
+            [[case]]
+            name = "table"
+            dataset = "csv"
+            dataset_params = {{ path = "{missing}", target = "label" }}
+            hidden = [4]
+            """,
+        )
+    )
+    outcome = run_suite(suite, tmp_path / "run", suite.cases, Progress(0), tmp_path / "cache")
+    assert (outcome.finished, outcome.fighter_failures) == (1, 2)
+    (fight,) = load_run(tmp_path / "run").fights
+    assert fight.error.endswith(f"{missing}: no such CSV file")
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv")
+    assert list(summary.fighter) == ["david", "sklearn"] and set(summary.status) == {"failed"}
+    assert summary.dataset_fingerprint.isna().all()
