@@ -30,6 +30,7 @@ from bench.runner import run_suite
 from bench.suite import load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
+FIGHTERS = Path(__file__).parent / "fighters" / "misbehaving.py"
 SUITE = """
 [suite]
 name = "spread"
@@ -426,3 +427,46 @@ def test_a_sequential_run_and_the_listing_never_import_dask(suite_path, cache, t
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=300)
     machine = load_run(run_dir).fights[0].machine
     assert machine["worker"] is None and machine["cpus"] == usable_cpus()
+
+
+@pytest.mark.slow
+def test_a_fight_whose_worker_is_lost_twice_is_recorded_as_failed_with_the_reason(tmp_path):
+    path = tmp_path / "lost.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            [suite]
+            name = "lost"
+
+            [fighter.killer]
+            path = "{FIGHTERS}"
+            class = "ParentKiller"
+
+            [defaults]
+            fighters = ["david", "killer"]
+            seeds = 1
+            epochs = 2
+
+            [[case]]
+            name = "moons"
+            dataset = "moons"
+            dataset_params = {{ n_samples = 100 }}
+            hidden = [4]
+            """
+        )
+    )
+    suite = load_suite(path)
+    stream = io.StringIO()
+    outcome = run_suite(
+        suite, tmp_path / "run", suite.cases, Progress(1, stream), tmp_path / "cache", jobs=2
+    )
+    assert (outcome.finished, outcome.fighter_failures) == (1, 2)
+    (fight,) = load_run(tmp_path / "run").fights
+    lost = r"Dask worker \d \(tcp://127\.0\.0\.1:\d+\) was lost \(died or was killed\) mid-fight"
+    assert re.fullmatch(f"{lost}, and so was the worker of its one retry", fight.error)
+    assert {record.status for record in fight.fighters.values()} == {"failed"}
+    lines = stream.getvalue().splitlines()
+    assert re.fullmatch(
+        rf"\[1/1\] moons seed 0: {lost}; running it again on another worker", lines[1]
+    )
+    assert lines[-1] == f"[1/1] moons seed 0: could not run: {fight.error}"
