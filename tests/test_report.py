@@ -260,3 +260,67 @@ def test_trend_section_from_the_history_beside_the_run(tmp_path):
     md = (run_dir / "report.md").read_text()
     assert "## Trend" in md and "The last 2 runs of the quick suite" in md
     assert (run_dir / "figures" / "trend.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def _on(host, cpu, threads, cores, worker=None):
+    cpus = list(range(threads))
+    name = None if worker is None else str(worker)
+    address = None if worker is None else f"tcp://{host}:8788"
+    return {
+        "host": host,
+        "cpu": cpu,
+        "cores": cores,
+        "cpus": cpus,
+        "threads": threads,
+        "worker": address,
+        "worker_name": name,
+    }
+
+
+def test_the_report_says_where_fights_ran_and_warns_when_seeds_ran_on_different_machines(
+    tmp_path,
+):
+    placed = {
+        # Two hosts of one kind: no warning.
+        ("same", 0): _on("10.0.0.1", "AMD EPYC", 1, 2, 0),
+        ("same", 1): _on("10.0.0.2", "AMD EPYC", 1, 2, 1),
+        # Another CPU model, and another thread count on the same CPU: a warning.
+        ("mixed", 0): _on("10.0.0.1", "AMD EPYC", 1, 2, 0),
+        ("mixed", 1): _on("10.0.0.3", "Intel Xeon", 4, 8, 2),
+        ("mixed", 2): _on("10.0.0.2", "AMD EPYC", 2, 2),  # run here, not on a Dask worker
+        ("mixed", 3): _on("10.0.0.2", "AMD EPYC", 1, 2, 1),
+    }
+    for (case, seed), machine in placed.items():
+        result = case_result(case, seed, run_id=RUN_ID)
+        result["machine"] = machine
+        write_case_result(tmp_path, result)
+    text = (render_report(tmp_path)["markdown"]).read_text()
+    assert text.count("Warning, seeds ran on different kinds of machine") == 1
+    assert (
+        "**Warning, seeds ran on different kinds of machine:** seeds 0, 3 on AMD EPYC with 1 "
+        "thread (hosts 10.0.0.1, 10.0.0.2); seed 1 on Intel Xeon with 4 threads (host 10.0.0.3); "
+        "seed 2 on AMD EPYC with 2 threads (host 10.0.0.2). Each seed's speed ratios were "
+        "measured on one machine, but this case's intervals pool seeds from different kinds of "
+        "machine, so they include the machines' difference as well as the fighters'."
+    ) in text
+    mixed = text.index("## Case: mixed")
+    assert text.index("Warning, seeds ran") > mixed  # in the case's own section
+    assert (
+        "**Ran in parallel:** 5 of 6 fights ran on 3 Dask workers on 3 hosts (10.0.0.1, "
+        "10.0.0.2, 10.0.0.3), several at a time, each worker with 1 or 4 threads for BLAS and "
+        "TensorFlow out of its machine's 2 or 8 CPUs. Every fight's fighters ran back to back on "
+        "one worker, so each speed ratio was measured in one place, and accuracy, losses and "
+        "parity are the same as in a sequential run. Times are not: a fighter that uses several "
+        "threads (BLAS, TensorFlow) gets fewer than in a sequential run, and fights running side "
+        "by side share memory bandwidth and caches, so compute-bound fighters' speed ratios "
+        "differ from a sequential run's."
+    ) in text
+
+
+def test_a_sequential_run_has_no_parallel_note_and_no_machine_warning(tmp_path):
+    for seed in range(2):
+        result = case_result("moons", seed, run_id=RUN_ID)
+        result["machine"] = _on("vm", "AMD EPYC", 2, 2)
+        write_case_result(tmp_path, result)
+    text = (render_report(tmp_path)["markdown"]).read_text()
+    assert "Ran in parallel" not in text and "different kinds of machine" not in text

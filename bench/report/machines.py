@@ -29,9 +29,10 @@ def machine_warning(fights: Sequence[Fight]) -> list[Block]:
     parts = []
     for (cpu, threads), group in kinds.items():
         seeds = ", ".join(str(fight.seed) for fight in group)
-        hosts = ", ".join(sorted({str(fight.machine["host"]) for fight in group if fight.machine}))
+        hosts = sorted({str(fight.machine["host"]) for fight in group if fight.machine})
+        where = ("host " if len(hosts) == 1 else "hosts ") + ", ".join(hosts)
         label = "seed" if len(group) == 1 else "seeds"
-        parts.append(f"{label} {seeds} on {cpu} with {_threads(threads)} (host {hosts})")
+        parts.append(f"{label} {seeds} on {cpu} with {_threads(threads)} ({where})")
     return [
         Paragraph(
             "; ".join(parts) + ". Each seed's speed ratios were measured on one machine, but "
