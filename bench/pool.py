@@ -140,15 +140,22 @@ class Worker:
                 self.process.kill()
             self.process.wait()
 
-    def close(self) -> None:
-        """Ask the worker to stop, then make sure it has."""
-        if self.process.poll() is None:
+    def stop(self) -> None:
+        """Ask the worker to stop (without waiting: a pool stops all its workers at once)."""
+        if self.process.poll() is None and not self.process.stdin.closed:
             try:
                 self._send({"kind": "stop"}, "stopping")
                 self.process.stdin.close()
-                self.process.wait(timeout=10)
-            except (WorkerLost, OSError, subprocess.TimeoutExpired):
+            except (WorkerLost, OSError):
                 self.kill()
+
+    def close(self) -> None:
+        """Ask the worker to stop, then make sure it has."""
+        self.stop()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
         self._log.close()
 
 
@@ -196,7 +203,9 @@ class WorkerPool:
         return self._workers[fighter]
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker: all asked first, so they exit side by side."""
+        for worker in self._workers.values():
+            worker.stop()
         for worker in self._workers.values():
             worker.close()
         self._workers.clear()
