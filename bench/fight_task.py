@@ -136,14 +136,23 @@ class FightPlugin(WorkerPlugin):
         for name, value in (dask.config.get("distributed.nanny.pre-spawn-environ") or {}).items():
             if name not in THREAD_VARIABLES and os.environ.get(name) == str(value):
                 del os.environ[name]
-        _close_pool()
         _STATE.share = share
-        # Started now, their frameworks import side by side with this worker's own imports.
-        _pool(self.context, share, str(worker.name)).start(self.context.fighters)
+        # Not while a fight holds the pool (another run's, on a shared cluster): the next fight
+        # replaces the pool if this run needs another one.
+        if _STATE.lock.acquire(blocking=False):
+            try:
+                # Started now, their frameworks import side by side with this worker's imports.
+                _pool(self.context, share, str(worker.name)).start(self.context.fighters)
+            finally:
+                _STATE.lock.release()
 
     def teardown(self, worker: Any) -> None:
-        """Stop this worker's fighter processes."""
-        _close_pool()
+        """Stop this worker's fighter processes (unless a fight still uses them)."""
+        if _STATE.lock.acquire(blocking=False):
+            try:
+                _close_pool()
+            finally:
+                _STATE.lock.release()
 
 
 def _close_pool() -> None:
