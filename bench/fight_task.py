@@ -12,6 +12,8 @@ plugin starts the fighters' workers while the Dask worker is still importing.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import os
 import re
 import tempfile
@@ -121,7 +123,7 @@ class FightPlugin(WorkerPlugin):
     ):
         self.slots, self.hosts, self.context = slots, hosts, context
 
-    def setup(self, worker: Any) -> None:
+    async def setup(self, worker: Any) -> None:
         """Work out this worker's share, pin the process to it, start the fighters' workers."""
         cpus = usable_cpus()
         slot = self.slots.get(str(worker.name))
@@ -137,12 +139,19 @@ class FightPlugin(WorkerPlugin):
             if name not in THREAD_VARIABLES and os.environ.get(name) == str(value):
                 del os.environ[name]
         _STATE.share = share
+        # The run's first fight waits until every worker's fighters are ready (registering the
+        # plugin returns when all setups have): no fight is timed while frameworks import.
+        await asyncio.to_thread(self._start_fighters, share, str(worker.name))
+
+    def _start_fighters(self, share: Share, name: str) -> None:
         # Not while a fight holds the pool (another run's, on a shared cluster): the next fight
         # replaces the pool if this run needs another one.
         if _STATE.lock.acquire(blocking=False):
             try:
-                # Started now, their frameworks import side by side with this worker's imports.
-                _pool(self.context, share, str(worker.name)).start(self.context.fighters)
+                pool = _pool(self.context, share, name)
+                pool.start(self.context.fighters)  # their frameworks import side by side,
+                importlib.import_module(".executor", __package__)  # with the fight's own code
+                pool.wait_ready()
             finally:
                 _STATE.lock.release()
 
@@ -218,6 +227,7 @@ def fight_task(index: int, case: Case, seed: int, context: FightContext) -> dict
         host = os.uname().nodename
         events.send("start", name=name, host=host, pid=os.getpid(), threads=share.threads)
         pool.start(context.fighters)  # already started by the plugin, unless one was lost
+        pool.wait_ready()
         try:
             result = run_fight(case, seed, context.run_id, pool, context.cache_dir, events)
         except HarnessError as err:  # the data of this seed could not be built

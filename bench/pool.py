@@ -192,6 +192,16 @@ class WorkerPool:
             if fighter not in self._workers and self.config(fighter).unavailable_reason() is None:
                 self._worker(fighter)
 
+    def wait_ready(self) -> None:
+        """Wait until every started worker has imported its framework, so that no fight is timed
+        while another process imports one; a worker that died starting is dropped (the fight that
+        needs it starts it again, and records why it fails)."""
+        for fighter, worker in list(self._workers.items()):
+            try:
+                worker.wait_ready()
+            except WorkerLost:
+                self._workers.pop(fighter).close()
+
     def config(self, fighter: str) -> FighterConfig:
         """A fighter's roster entry (or the user's definition)."""
         return self.fighters.get(fighter) or fighter_config(fighter)
