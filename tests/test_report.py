@@ -309,11 +309,12 @@ def test_the_report_says_where_fights_ran_and_warns_when_seeds_ran_on_different_
         "**Ran in parallel:** 5 of 6 fights ran on 3 Dask workers on 3 hosts (10.0.0.1, "
         "10.0.0.2, 10.0.0.3), several at a time, each worker with 1 or 4 threads for BLAS and "
         "TensorFlow out of its machine's 2 or 8 CPUs. Every fight's fighters ran back to back on "
-        "one worker, so each speed ratio was measured in one place, and accuracy, losses and "
-        "parity are the same as in a sequential run. Times are not: a fighter that uses several "
-        "threads (BLAS, TensorFlow) gets fewer than in a sequential run, and fights running side "
-        "by side share memory bandwidth and caches, so compute-bound fighters' speed ratios "
-        "differ from a sequential run's."
+        "one worker, so each speed ratio was measured in one place. Accuracy, losses and parity "
+        "are those of a sequential run given the same threads (BLAS rounds differently with "
+        "another number of threads: against a run with more, losses may differ in the last "
+        "bits). Times are not: a fighter that uses several threads (BLAS, TensorFlow) gets "
+        "fewer than in a sequential run, and fights running side by side share memory bandwidth "
+        "and caches, so compute-bound fighters' speed ratios differ from a sequential run's."
     ) in text
 
 

@@ -58,10 +58,12 @@ def parallel_note(fights: Sequence[Fight]) -> list[Block]:
         f"{len(hosts)} host{'s' if len(hosts) > 1 else ''} ({', '.join(hosts)}), several at a "
         f"time, each worker with {share} for BLAS and TensorFlow out of its machine's "
         f"{' or '.join(map(str, cores))} CPUs. Every fight's fighters ran back "
-        "to back on one worker, so each speed ratio was measured in one place, and accuracy, "
-        "losses and parity are the same as in a sequential run. Times are not: a fighter that "
-        "uses several threads (BLAS, TensorFlow) gets fewer than in a sequential run, and fights "
-        "running side by side share memory bandwidth and caches, so compute-bound fighters' "
-        "speed ratios differ from a sequential run's."
+        "to back on one worker, so each speed ratio was measured in one place. Accuracy, losses "
+        "and parity are those of a sequential run given the same threads (BLAS rounds "
+        "differently with another number of threads: against a run with more, losses may differ "
+        "in the last bits). Times are not: a fighter that uses several threads (BLAS, "
+        "TensorFlow) gets fewer than in a sequential run, and fights running side by side share "
+        "memory bandwidth and caches, so compute-bound fighters' speed ratios differ from a "
+        "sequential run's."
     )
     return [Paragraph(text, lead="Ran in parallel:")]
