@@ -40,10 +40,14 @@ class FightBoard:
         self._done = 0
 
     def queue(self, index: int, where: str, case: str, seed: int) -> None:
-        """A fight is handed to the cluster."""
+        """A fight is handed to the cluster (drawn by `show`, once all are)."""
         with self._lock:
             self._where[index], self._short[index] = where, f"{case} s{seed}"
             self._queued.add(index)
+
+    def show(self) -> None:
+        """Draw the live line now."""
+        with self._lock:
             self._draw(force=True)
 
     def event(self, event: tuple[float, dict[str, Any]]) -> None:
@@ -57,6 +61,9 @@ class FightBoard:
             if kind == "start":
                 self._queued.discard(index)
                 worker = str(message.get("name"))
+                # A worker runs one fight at a time: its last one is over, its result on the way.
+                for other in [i for i, r in self._running.items() if r.worker == worker]:
+                    del self._running[other]
                 self._running[index] = _Running(self._short[index], worker)
                 if not self.progress.live:
                     threads = message.get("threads")

@@ -71,6 +71,7 @@ def fight_on_dask(
             if planned.why:
                 ledger.progress.line(f"{planned.where}: running again: {planned.why}")
             board.queue(planned.index, planned.where, planned.case.name, planned.seed)
+        board.show()
         finished = as_completed([submit(planned, 1) for planned in todo])
         for future in finished:
             planned, attempt = attempts.pop(future.key)

@@ -371,12 +371,16 @@ def test_the_board_shows_fights_queued_running_on_which_worker_and_done():
         "done 0/3 · running 2: moons s0 on 0 (scikit-learn 12/40); moons s1 on 1 · queued 1"
     )
     board.requeue(2, "its worker was lost")
+    assert board.text() == "done 0/3 · running 1: moons s0 on 0 (scikit-learn 12/40) · queued 2"
+    board.event((0.0, {"fight": 3, **start}))  # worker 0 is done with seed 0: its result is due
+    assert board.text() == "done 0/3 · running 1: moons s2 on 0 · queued 1"
     board.finished(1)
-    assert board.text() == "done 1/3 · running 0 · queued 2"
+    assert board.text() == "done 1/3 · running 1: moons s2 on 0 · queued 1"
     assert stream.getvalue().splitlines() == [
         "[1/3] moons seed 0: started on worker 0 (vm, pid 42, 1 thread)",
         "[2/3] moons seed 1: started on worker 1 (vm, pid 42, 2 threads)",
         "[2/3] moons seed 1: its worker was lost",
+        "[3/3] moons seed 2: started on worker 0 (vm, pid 42, 1 thread)",
     ]
 
 
