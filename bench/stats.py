@@ -132,3 +132,21 @@ def _resampled_medians(
     # A seed with fewer values contributes only as many: drop the draws past its size.
     values[np.arange(width) >= sizes[..., None]] = np.nan
     return np.nanmedian(values.reshape(len(chosen), -1), axis=1)
+
+
+def slope_interval(
+    x: Sequence[float], y: Sequence[float], confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
+    """Least-squares slope of y on x with its t interval: (slope, low, high).
+
+    slope -+ t(n-2) * SE(slope), SE from the residuals (scipy.stats.linregress). Valid for n >= 3
+    points scattered independently about a straight line; on log-log axes the slope is the
+    growth exponent of y in x.
+    """
+    from scipy.stats import linregress, t
+
+    if len(x) < 3 or len(set(x)) < 2:
+        raise ValueError(f"a slope interval needs at least 3 points over 2 x values, got {len(x)}")
+    fit = linregress(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    half = t.ppf(0.5 + confidence / 2, len(x) - 2) * fit.stderr
+    return float(fit.slope), float(fit.slope - half), float(fit.slope + half)

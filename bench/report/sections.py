@@ -6,6 +6,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+from ..blas_kernels import older_kernels
 from ..defaults import HISTORY_PATH
 from ..fighters.roster import ROSTER
 from ..history import read_history
@@ -18,6 +19,7 @@ from ..wording import MISSING, flatten
 from . import plots
 from .case_section import case_section, speed_cell
 from .document import Block, Document, Figure, Heading, Paragraph, Table
+from .scaling_section import scaling_section
 
 
 def build_document(run: Run) -> Document:
@@ -30,9 +32,10 @@ def build_document(run: Run) -> Document:
         for case, fights in by_case.items()
     }
     every = [verdict for case_verdicts in verdicts.values() for verdict in case_verdicts]
-    blocks: list[Block] = [Heading(1, title), *_run_summary(run)]
+    blocks: list[Block] = [Heading(1, title), *_run_summary(run), *_kernel_warning(run)]
     blocks += _card(every, opponents, list(by_case))
     blocks += _fighters_section(run.fights)
+    blocks += scaling_section(by_case, verdicts)
     for index, (case, fights) in enumerate(by_case.items()):
         blocks += case_section(index, fights, verdicts[case])
     blocks += _trend_section(run)
@@ -133,14 +136,49 @@ def _card(verdicts: Sequence[Verdict], opponents: Sequence[str], cases: list[str
     return blocks
 
 
-def _fighters_section(fights: Sequence[Fight]) -> list[Block]:
-    """Each fighter's configuration, as its worker process reported it."""
+def _processes(fights: Sequence[Fight]) -> dict[str, dict[str, Any]]:
+    """Each fighter's worker settings as it reported them ({} where it never reported)."""
     processes: dict[str, dict[str, Any]] = {}
     for fight in fights:
         for name, record in fight.fighters.items():
             if record.process and not processes.get(name):
                 processes[name] = record.process
             processes.setdefault(name, {})
+    return processes
+
+
+def _kernel_warning(run: Run) -> list[Block]:
+    """A warning when a fighter's BLAS runs older kernels than this CPU supports."""
+    environment = run.info.get("environment")
+    cpu = environment.get("cpu_vector_level") if isinstance(environment, dict) else None
+    if not cpu:
+        return []
+    affected = {
+        name: older
+        for name, process in _processes(run.fights).items()
+        if (older := older_kernels(cpu, process.get("blas") or []))
+    }
+    if not affected:
+        return []
+    kernels = sorted({kernel for older in affected.values() for kernel in older})
+    forced = (environment.get("variables") or {}).get("OPENBLAS_CORETYPE")
+    cause = f", forced by OPENBLAS_CORETYPE={forced}" if forced else ""
+    return [
+        Paragraph(
+            f"NumPy's BLAS ran {', '.join(kernels)} kernels on a CPU with {cpu}{cause}, in the "
+            f"workers of {', '.join(display_name(n) for n in affected)}. Fighters that compute "
+            "with NumPy (David, scikit-learn) then run below this machine's matrix rate while "
+            "TensorFlow and JAX use their own kernels, which can change who wins the "
+            "compute-bound cases. To compare, run again with the variable unset (and "
+            "OPENBLAS_L2_SIZE with it).",
+            lead="Warning:",
+        )
+    ]
+
+
+def _fighters_section(fights: Sequence[Fight]) -> list[Block]:
+    """Each fighter's configuration, as its worker process reported it."""
+    processes = _processes(fights)
     rows = [
         [
             display_name(name),
