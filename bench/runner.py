@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case
+from .defaults import DATASET_CACHE
 from .environment import describe_environment
 from .errors import HarnessError
 from .executor import failed_fight, run_fight
@@ -126,7 +127,7 @@ def run_suite(
     run_dir: Path,
     cases: list[Case],
     progress: Progress,
-    cache_dir: Path | None = Path("datasets"),
+    cache_dir: Path | None = DATASET_CACHE,
     worker_env: dict[str, str] | None = None,
 ) -> RunOutcome:
     """Run every case x seed into run_dir, keeping what an earlier run there already finished."""
