@@ -96,8 +96,10 @@ class Worker:
         fd = self.process.stdout.fileno()
         chunks, missing = [], size
         while missing:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            # Past the deadline, what already waits in the pipe is still read: a worker started
+            # ahead of its turn sent its "ready" long before anyone asked.
+            remaining = max(0.0, deadline - time.monotonic())
+            if not select.select([fd], [], [], remaining)[0]:
                 self.kill()
                 raise WorkerLost(f"timed out while {doing}: worker killed")
             chunk = os.read(fd, min(missing, 1 << 20))
