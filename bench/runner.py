@@ -19,6 +19,7 @@ from .environment import describe_environment
 from .errors import HarnessError
 from .executor import failed_fight, run_fight
 from .files import write_json
+from .load import LoadWatch
 from .lock import RunLock
 from .pool import WorkerPool
 from .preflight import preflight
@@ -154,11 +155,19 @@ def run_suite(
             "finished": None,
             "case_names": [case.name for case in cases],
             "environment": describe_environment(),
+            "load_average_max": None,
         }
+        load = LoadWatch()
         write_json(run_dir / RUN_FILE, run_info)
         pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
         outcome = _fight_all(
-            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, pool
+            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, pool, load
+        )
+        load.sample()
+        # A resumed run was as busy as the busiest of its parts.
+        earlier = previous.get("load_average_max")
+        run_info["load_average_max"] = max(
+            (v for v in (load.highest, earlier) if isinstance(v, int | float)), default=None
         )
         run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         write_json(run_dir / RUN_FILE, run_info)
@@ -173,6 +182,7 @@ def _fight_all(
     progress: Progress,
     cache: str | None,
     pool: WorkerPool,
+    load: LoadWatch,
 ) -> RunOutcome:
     jobs = [(case, seed) for case in cases for seed in case.seeds]
     kept = {
@@ -212,6 +222,7 @@ def _fight_all(
             summary.add(fight)
             summary.write()
             outcome.finished += 1
+            load.sample()
             outcome.fighter_failures += sum(r.status == "failed" for r in fight.fighters.values())
             progress.line(f"{where}: {_describe(fight)}")
     progress.close()

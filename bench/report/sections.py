@@ -10,6 +10,7 @@ from ..blas_kernels import older_kernels
 from ..defaults import HISTORY_PATH
 from ..fighters.roster import ROSTER
 from ..history import read_history
+from ..load import busy_warning
 from ..records import Fight, display_name
 from ..results import ResultsError, Run
 from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
@@ -32,7 +33,7 @@ def build_document(run: Run) -> Document:
         for case, fights in by_case.items()
     }
     every = [verdict for case_verdicts in verdicts.values() for verdict in case_verdicts]
-    blocks: list[Block] = [Heading(1, title), *_run_summary(run), *_kernel_warning(run)]
+    blocks: list[Block] = [Heading(1, title), *_run_summary(run), *_machine_warnings(run)]
     blocks += _card(every, opponents, list(by_case))
     blocks += _fighters_section(run.fights)
     blocks += scaling_section(by_case, verdicts)
@@ -147,15 +148,23 @@ def _processes(fights: Sequence[Fight]) -> dict[str, dict[str, Any]]:
     return processes
 
 
-def _kernel_warning(run: Run) -> list[Block]:
-    """A warning when a fighter's BLAS runs older kernels than this CPU supports."""
+def _machine_warnings(run: Run) -> list[Block]:
+    """Warnings about the machine that can change who wins: load, and BLAS kernels."""
     environment = run.info.get("environment")
-    cpu = environment.get("cpu_vector_level") if isinstance(environment, dict) else None
+    environment = environment if isinstance(environment, dict) else {}
+    busy = busy_warning(run.info.get("load_average_max"), environment.get("cores"))
+    blocks = [Paragraph(busy[:1].upper() + busy[1:], lead="Warning:")] if busy else []
+    return blocks + _kernel_warning(environment, run.fights)
+
+
+def _kernel_warning(environment: dict[str, Any], fights: Sequence[Fight]) -> list[Block]:
+    """A warning when a fighter's BLAS runs older kernels than this CPU supports."""
+    cpu = environment.get("cpu_vector_level")
     if not cpu:
         return []
     affected = {
         name: older
-        for name, process in _processes(run.fights).items()
+        for name, process in _processes(fights).items()
         if (older := older_kernels(cpu, process.get("blas") or []))
     }
     if not affected:
