@@ -30,6 +30,15 @@ class WorkerLost(Exception):
     """The worker died or was killed; the message says how."""
 
 
+class CallFailed(Exception):
+    """A call's function raised in the worker (which lives on); the message is the exception."""
+
+    def __init__(self, error: str, traceback: str, unsupported: bool):
+        super().__init__(error)
+        self.traceback = traceback
+        self.unsupported = unsupported  # the fighter raised Unsupported: it cannot express this
+
+
 def _project_root() -> str:
     return str(Path(__file__).resolve().parent.parent)
 
@@ -86,6 +95,16 @@ class Worker:
                 return reply["record"]
             if on_epoch is not None:
                 on_epoch(reply["epoch"], {"loss": reply["loss"]})
+
+    def call(self, function: str, kwargs: dict[str, Any], timeout: float, doing: str) -> Any:
+        """Run `module:function`(model class, options, **kwargs) in the worker; its value, or
+        CallFailed when it raised, WorkerLost when the worker died or ran out of time."""
+        self.wait_ready()
+        self._send({"kind": "call", "function": function, "kwargs": kwargs}, doing)
+        reply = self._receive(time.monotonic() + timeout, f"{doing} (limit {timeout:g} s)")
+        if reply["error"] is not None:
+            raise CallFailed(reply["error"], reply["traceback"], reply["unsupported"])
+        return reply["value"]
 
     def _receive(self, deadline: float, doing: str) -> dict[str, Any]:
         header = self._read(_HEADER.size, deadline, doing)
@@ -176,6 +195,20 @@ class WorkerPool:
             return {"status": "failed", "reason": str(err).splitlines()[0], "traceback": str(err)}
         record["process"] = worker.settings
         return record
+
+    def call(
+        self, fighter: str, function: str, kwargs: dict[str, Any], timeout: float, doing: str
+    ) -> Any:
+        """Worker.call in this fighter's worker; a lost worker is replaced next time."""
+        try:
+            return self._worker(fighter).call(function, kwargs, timeout, doing)
+        except WorkerLost:
+            self._workers.pop(fighter, None)
+            raise
+
+    def worker(self, fighter: str) -> Worker:
+        """This fighter's live worker, started if need be."""
+        return self._worker(fighter)
 
     def start(self, fighters: list[str]) -> None:
         """Start the workers of these fighters at once, so their frameworks import side by side."""
