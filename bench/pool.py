@@ -46,7 +46,13 @@ def _project_root() -> str:
 class Worker:
     """One fighter's worker process."""
 
-    def __init__(self, config: FighterConfig, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        config: FighterConfig,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        tasks: bool = True,
+    ):
         self.config = config
         self.log_path = log_path
         self.settings: dict[str, Any] = {}
@@ -66,7 +72,8 @@ class Worker:
             start_new_session=True,  # Ctrl-C reaches the coordinator, which stops its workers
         )
         self._started = time.monotonic()
-        self._send({"kind": "start", "config": config}, "starting")
+        # tasks=False: a worker that only answers calls skips importing the training code.
+        self._send({"kind": "start", "config": config, "tasks": tasks}, "starting")
 
     def wait_ready(self) -> None:
         """Wait until the worker has imported its framework (it is started without waiting)."""
@@ -177,10 +184,12 @@ class WorkerPool:
         log_dir: Path,
         env: dict[str, str] | None = None,
         fighters: dict[str, FighterConfig] | None = None,
+        tasks: bool = True,
     ):
         self.log_dir = Path(log_dir)
         self.env = env or {}
         self.fighters = fighters or {}  # fighters beyond the roster (a user's own)
+        self.tasks = tasks  # whether its workers train fights (False: they only answer calls)
         self._workers: dict[str, Worker] = {}
 
     def run(
@@ -223,7 +232,9 @@ class WorkerPool:
     def _worker(self, fighter: str) -> Worker:
         if fighter not in self._workers:
             config = self.config(fighter)
-            self._workers[fighter] = Worker(config, self.log_dir / f"{fighter}.log", self.env)
+            self._workers[fighter] = Worker(
+                config, self.log_dir / f"{fighter}.log", self.env, self.tasks
+            )
         return self._workers[fighter]
 
     def close(self) -> None:

@@ -99,7 +99,8 @@ def main() -> int:
         return 0
     config: FighterConfig = start["config"]
     model_class = config.load_model_class()  # imports the framework: seconds, once
-    from .train import run_task
+    if start.get("tasks", True):  # the training code imports scikit-learn: seconds more
+        from .train import run_task
 
     send(replies, {"kind": "ready", "settings": process_settings(config)})
     last = 0.0
@@ -117,6 +118,8 @@ def main() -> int:
         if message.get("kind") == "call":
             send(replies, call(message, model_class, config))
             continue
+        from .train import run_task
+
         record = run_task(message["task"], model_class, config.options, report)
         send(replies, {"kind": "record", "record": record})
 

@@ -6,13 +6,14 @@ layer, W or b, the optimiser step) so that tests and reports read the same facts
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import hints
+from .finding import Finding, relative_gap
 from .problems import (
+    FINITE_DIFFERENCE_STEP,
     FORWARD_TOLERANCE,
     GRADIENT_TOLERANCE,
     TRAINING_TOLERANCE,
@@ -21,42 +22,6 @@ from .problems import (
 )
 
 PARAMS = ("W", "b")
-
-
-@dataclass
-class Finding:
-    """One check's outcome on one problem (or one optimiser)."""
-
-    check: str  # "forward" | "gradients" | "training" | "speed"
-    status: str  # "pass" | "fail" | "skipped"
-    message: str
-    problem: str | None = None
-    layer: int | None = None
-    parameter: str | None = None  # "W" or "b"
-    step: int | None = None  # the training step where the trajectories part
-    optimizer: str | None = None
-    gap: float | None = None
-    hint: str | None = None
-    details: list[str] = field(default_factory=list)
-    table: tuple[list[str], list[list[str]]] | None = None
-    traceback: list[str] = field(default_factory=list)  # where the network raised or died
-
-    @property
-    def failed(self) -> bool:
-        """Whether the check failed."""
-        return self.status == "fail"
-
-
-def relative_gap(yours: Any, reference: np.ndarray, floor: float) -> tuple[float, str | None]:
-    """max |yours - reference| / max(floor, max |reference|), or inf with what is wrong."""
-    yours = np.asarray(yours)
-    if yours.shape != reference.shape:
-        return np.inf, f"shape {yours.shape} where Keras's is {reference.shape}"
-    if not np.isfinite(yours).all():
-        row = tuple(int(i) for i in np.argwhere(~np.isfinite(yours))[0])
-        return np.inf, f"{yours[row]} at {row}"
-    scale = max(floor, float(np.max(np.abs(reference))) if reference.size else 0.0)
-    return float(np.max(np.abs(yours - reference), initial=0.0)) / scale, None
 
 
 def _layer_name(layers: list[dict[str, Any]], index: int) -> str:
@@ -92,6 +57,13 @@ def compare_round_trip(inst: Instance, read_back: list) -> Finding | None:
 def compare_forward(inst: Instance, yours: dict[str, Any], keras: dict[str, Any]) -> Finding:
     """Every layer's output against Keras's; the first that differs, by how much, and why."""
     reference = keras["layers"]
+    if len(yours["layers"]) != len(reference):
+        return Finding(
+            "forward",
+            "fail",
+            f"{yours['how']} gave {len(yours['layers'])} outputs for {len(reference)} layers",
+            problem=inst.name,
+        )
     gaps = []
     for index, (mine, theirs) in enumerate(zip(yours["layers"], reference, strict=True)):
         if isinstance(mine, str):
@@ -112,7 +84,10 @@ def compare_forward(inst: Instance, yours: dict[str, Any], keras: dict[str, Any]
         f"tolerance {FORWARD_TOLERANCE:g})",
         problem=inst.name,
         gap=max(measured),
-        details=[f"layer outputs read with {yours['how']}"],
+        details=[
+            "weights set, then read back unchanged by get_weights()",
+            f"layer outputs read with {yours['how']}",
+        ],
     )
 
 
@@ -142,6 +117,8 @@ def _forward_failure(inst: Instance, yours, reference, gaps) -> Finding:
     x_in = inst.x if index == 0 else reference[index - 1]
     w, b = inst.weights[index]
     hint = None if what else hints.forward_hint(inst.layers[index], x_in, w, b, mine)
+    if what and what.startswith("shape"):
+        hint = "outputs are (samples, output_dim): samples in rows, one column per unit"
     before = (
         f"; the layers before it agree to {max(g for _, g, _ in gaps[:index]):.2g}" if index else ""
     )
@@ -185,7 +162,12 @@ def compare_gradients(
                 ]
             )
     table = (["layer", "activation", "param", "vs Keras", "vs finite diff.", ""], rows)
-    details = [f"your gradients read with {yours['how']}"]
+    details = [
+        f"your gradients read with {yours['how']}",
+        "gaps: max |yours - reference| / max |reference| per parameter array; finite "
+        f"differences: central, step {FINITE_DIFFERENCE_STEP:g}, of the loss of your own "
+        "predictions",
+    ]
     if not wrong:
         return Finding(
             "gradients",
@@ -200,7 +182,7 @@ def compare_gradients(
     top = max(wrong)
     params = wrong[top]
     j = PARAMS.index(params[0])
-    gap = relative_gap(yours["grads"][top][j], keras[top][j], 1e-12)[0]
+    gap, what = relative_gap(yours["grads"][top][j], keras[top][j], 1e-12)
     below = sorted((i for i in wrong if i != top), reverse=True)
     also = f"; also wrong below it: layer {', '.join(map(str, below))}" if below else ""
     hint = None
@@ -213,7 +195,8 @@ def compare_gradients(
         "gradients",
         "fail",
         f"{_layer_name(inst.layers, top)}: d{' and d'.join(params)} "
-        f"{'differ' if len(params) > 1 else 'differs'} from Keras's by {gap:.3g} (relative), "
+        f"{'differ' if len(params) > 1 else 'differs'} from Keras's "
+        f"{f'({what})' if what else f'by {gap:.3g} (relative)'}, "
         f"the first wrong in back-propagation order{also}",
         problem=inst.name,
         layer=top,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compare import Finding
+from .finding import Finding
 from .problems import DTYPE
 from .run import CHECKS, Diagnosis
 
