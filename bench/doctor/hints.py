@@ -269,6 +269,11 @@ def training_hint(
             )
         if ratio is not None:
             return f"your first step is {ratio:.6g} times Keras's: the learning rate or the sign"
+        if name == "sgd" and not momentum:
+            return (
+                "your first step is no multiple of Keras's, though the gradients agreed: does "
+                "fit train on the batch it is given (batches=...), once, in order?"
+            )
     if name == "adam":
         return (
             "Keras's Adam adds epsilon outside the bias correction: "

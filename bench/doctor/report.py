@@ -10,16 +10,11 @@ from .run import CHECKS, Diagnosis
 
 
 def _reference(settings: dict[str, Any]) -> str:
-    if not settings:
-        return "Keras (deterministic), float64, in its own process"
+    """Keras as its process reported it (the settings the roster's keras-deterministic sets)."""
     versions = settings.get("versions", {})
-    framework = settings.get("framework", {})
-    switches = ", ".join(f"{k} {v}" for k, v in framework.items() if k in ("backend",))
-    return (
-        f"Keras {versions.get('keras', '?')} on TensorFlow {versions.get('tensorflow', '?')} "
-        f"({switches or 'tensorflow'}, op determinism on, oneDNN off), {DTYPE}, "
-        f"in its own process (pid {settings.get('pid', '?')})"
-    )
+    keras = f"Keras {versions['keras']}" if "keras" in versions else "Keras"
+    tf = f" on TensorFlow {versions['tensorflow']}" if "tensorflow" in versions else ""
+    return f"{keras}{tf} (op determinism on, oneDNN off), {DTYPE}, in its own process"
 
 
 def verdict(diagnosis: Diagnosis) -> str:

@@ -7,12 +7,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
-from naive_moons_net import (  # noqa: E402  (the example is a file, not a package)
-    ACTIVATIONS,
-    NaiveMoonsNet,
-    relu,
-    sigmoid,
-)
+from naive_moons_net import ACTIVATIONS, NaiveMoonsNet, relu  # noqa: E402  (example files)
+from naive_moons_net_bug import BuggyMoonsNet  # noqa: E402
 
 
 def backward_bias_summed(dA_curr, W_curr, b_curr, Z_curr, A_prev, backward):
@@ -23,11 +19,6 @@ def backward_bias_summed(dA_curr, W_curr, b_curr, Z_curr, A_prev, backward):
     db_curr = np.sum(dZ_curr, axis=1, keepdims=True)  # the bug: no / m
     dA_prev = np.dot(W_curr.T, dZ_curr)
     return dA_prev, dW_curr, db_curr
-
-
-def sigmoid_backward_on_z(dA, Z):
-    """s(1 - s) written for the activation, fed the pre-activation Z."""
-    return dA * Z * (1 - Z)
 
 
 def relu_backward_missing(dA, Z):
@@ -50,8 +41,8 @@ class BiasGradientScale(NaiveMoonsNet):
     layer_backward = staticmethod(backward_bias_summed)
 
 
-class SigmoidDerivative(NaiveMoonsNet):
-    table = {**ACTIVATIONS, "sigmoid": (sigmoid, sigmoid_backward_on_z)}
+class SigmoidDerivative(BuggyMoonsNet):
+    """The docs' worked bug: s(1 - s) written for the activation, fed the pre-activation Z."""
 
 
 class ReluDerivative(NaiveMoonsNet):
