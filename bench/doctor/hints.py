@@ -92,9 +92,18 @@ def _lazy(name: str, z: np.ndarray) -> Callable[[], np.ndarray]:
 class Reference:
     """The textbook forward and backward pass in NumPy, for replaying one slip at a time."""
 
-    def __init__(self, layers, weights, x: np.ndarray, targets: np.ndarray, loss: str):
+    def __init__(
+        self,
+        layers: list[dict[str, Any]],
+        weights: list[tuple[np.ndarray, np.ndarray]],
+        x: np.ndarray,
+        targets: np.ndarray,
+        loss: str,
+    ):
         self.layers, self.weights, self.targets, self.loss = layers, weights, targets, loss
-        self.inputs, self.z, self.a = [], [], []
+        self.inputs: list[np.ndarray] = []
+        self.z: list[np.ndarray] = []
+        self.a: list[np.ndarray] = []
         current = x
         for layer, (w, b) in zip(layers, weights, strict=True):
             self.inputs.append(current)
@@ -111,7 +120,7 @@ class Reference:
             return -t / a / len(a)
         return 2 * (a - t) / a.size
 
-    def dz(self, index: int, da: np.ndarray, derivative=None) -> np.ndarray:
+    def dz(self, index: int, da: np.ndarray, derivative: Callable | None = None) -> np.ndarray:
         """dL/dz of a layer from dL/da, with its derivative (or the one given)."""
         layer, z, a = self.layers[index], self.z[index], self.a[index]
         if derivative is not None:

@@ -21,12 +21,13 @@ from typing import Any
 import numpy as np
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
+Layers = list[dict[str, Any]]
 
 
 def build(
     model_class: type,
     options: dict[str, Any],
-    layers: list[dict[str, Any]],
+    layers: Layers,
     loss: str | None,
     optimizer: dict[str, Any] | None = None,
     dtype: str = "float64",
@@ -48,14 +49,27 @@ def _as_weights(pairs: Any) -> Weights:
     return [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)) for w, b in pairs]
 
 
-def round_trip(model_class, options, layers, loss, weights) -> Weights:
+def round_trip(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    weights: Weights,
+) -> Weights:
     """get_weights() right after set_weights(weights)."""
     model = build(model_class, options, layers, loss)
     model.set_weights(weights)
     return _as_weights(model.get_weights())
 
 
-def outputs(model_class, options, layers, loss, weights, x) -> dict[str, Any]:
+def outputs(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    weights: Weights,
+    x: np.ndarray,
+) -> dict[str, Any]:
     """The final output, and every layer's output (an error message where none could be had)."""
     model = build(model_class, options, layers, loss)
     model.set_weights(weights)
@@ -71,7 +85,14 @@ def outputs(model_class, options, layers, loss, weights, x) -> dict[str, Any]:
     return {"final": final, "layers": per_layer, "how": how}
 
 
-def _truncated_output(model_class, options, layers, loss, weights, x) -> np.ndarray | str:
+def _truncated_output(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    weights: Weights,
+    x: np.ndarray,
+) -> np.ndarray | str:
     """The output of a network of these layers only; loss None first (only predictions are
     used), then the problem's loss, as a class may know only that one."""
     errors = []
@@ -85,7 +106,15 @@ def _truncated_output(model_class, options, layers, loss, weights, x) -> np.ndar
     return f"a network of the first {len(layers)} layer(s) could not run: {errors[-1]}"
 
 
-def gradients(model_class, options, layers, loss, weights, x, y) -> dict[str, Any]:
+def gradients(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    weights: Weights,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> dict[str, Any]:
     """dL/dW and dL/db of the mean loss over (x, y), per layer, and how they were read."""
     model = build(model_class, options, layers, loss, {"name": "sgd", "learning_rate": 1.0})
     model.set_weights(weights)
@@ -107,7 +136,16 @@ def mean_loss(loss: str, targets: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean(np.square(p - targets)))
 
 
-def finite_differences(model_class, options, layers, loss, weights, x, targets, step) -> Weights:
+def finite_differences(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    weights: Weights,
+    x: np.ndarray,
+    targets: np.ndarray,
+    step: float,
+) -> Weights:
     """Central differences of the loss of the class's own predictions, parameter by parameter."""
     model = build(model_class, options, layers, loss)
     current = [(w.copy(), b.copy()) for w, b in weights]
@@ -131,7 +169,17 @@ def finite_differences(model_class, options, layers, loss, weights, x, targets, 
     return grads
 
 
-def trajectory(model_class, options, layers, loss, optimizer, weights, x, y, steps) -> list:
+def trajectory(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    optimizer: dict[str, Any],
+    weights: Weights,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: list[list[np.ndarray]],
+) -> list[Weights]:
     """The weights after each training step: one step per epoch, read in the epoch's callback."""
     model = build(model_class, options, layers, loss, optimizer)
     model.set_weights(weights)
@@ -146,7 +194,16 @@ def trajectory(model_class, options, layers, loss, optimizer, weights, x, y, ste
 
 
 def timing(
-    model_class, options, layers, loss, optimizer, weights, x, y, batches: Sequence, dtype: str
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    optimizer: dict[str, Any],
+    weights: Weights,
+    x: np.ndarray,
+    y: np.ndarray,
+    batches: Sequence,
+    dtype: str,
 ) -> list[float]:
     """Seconds of each epoch's training updates, as the model's fit reports them."""
     model = build(model_class, options, layers, loss, optimizer, dtype)
