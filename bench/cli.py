@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import defaults
 from .datasets import describe_datasets
+from .doctor.command import add_parser as add_doctor
 from .errors import HarnessError
 from .suite import SUITES_DIR, load_suite
 
@@ -124,6 +125,7 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from .fighters.roster import DEFAULT_FIGHTERS, ROSTER
+    from .fighters.user import installed_fighters
 
     print("fighters (* in the default roster):")
     for name, config in ROSTER.items():
@@ -131,6 +133,8 @@ def _list(args: argparse.Namespace) -> int:
         why = config.unavailable_reason()
         state = f"UNAVAILABLE: {why}" if why else "available"
         print(f"  {mark} {name:<20} {state:<12} {config.description}")
+    for name, config in installed_fighters().items():
+        print(f"    {name:<20} {'installed':<12} {config.description}")
     print("\nsuites (bench/suites/):")
     for path in sorted(SUITES_DIR.glob("*.toml")):
         suite = load_suite(path)
@@ -195,12 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.set_defaults(handler=_baseline)
     listing = commands.add_parser("list", help="list suites and datasets")
     listing.set_defaults(handler=_list)
+    add_doctor(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (1 regressed, 2 unusable input)."""
     args = build_parser().parse_args(argv)
+    args.words = list(sys.argv[2:] if argv is None else argv[1:])  # for the doctor's report
     try:
         return args.handler(args)
     except HarnessError as err:
