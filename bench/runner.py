@@ -128,11 +128,14 @@ def _check_paths(run_dir: Path, jobs: list[tuple[Case, int]]) -> None:
             )
 
 
-def _remove_if_untouched(run_dir: Path) -> None:
-    """Remove a run folder this run created, when a refusal left only its lock file in it."""
+def _remove_if_untouched(run_dir: Path, ours: set[str]) -> None:
+    """Remove a run folder this run created if it holds nothing but `ours` (its lock, held).
+
+    Only the lock's holder may remove the lock file: a run refused by the lock never does."""
     try:
-        if {entry.name for entry in run_dir.iterdir()} <= {LOCK_FILE}:
-            (run_dir / LOCK_FILE).unlink(missing_ok=True)
+        if {entry.name for entry in run_dir.iterdir()} <= ours:
+            for name in ours:
+                (run_dir / name).unlink(missing_ok=True)
             run_dir.rmdir()
     except OSError:
         pass  # a folder we cannot tidy is left as it is: nothing in it matters
@@ -165,12 +168,17 @@ def run_suite(
     run_dir = writable_folder(run_dir, "--out")
     try:
         cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
-        with RunLock(run_dir):
-            return _run_locked(suite, run_dir, cases, progress, cache, worker_env)
     except HarnessError:
-        if created:  # refused before any fight: leave no empty run folder behind
-            _remove_if_untouched(run_dir)
+        if created:
+            _remove_if_untouched(run_dir, set())
         raise
+    with RunLock(run_dir):
+        try:
+            return _run_locked(suite, run_dir, cases, progress, cache, worker_env)
+        except HarnessError:
+            if created:  # refused before any fight: leave no run folder behind
+                _remove_if_untouched(run_dir, {LOCK_FILE})
+            raise
 
 
 def _run_locked(
