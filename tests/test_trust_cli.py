@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import main
+from bench.cli import _resume_command, main
 from bench.files import write_json
 from bench.results import write_case_result
 from result_factory import case_result, fighter
@@ -391,3 +391,16 @@ def test_list_into_a_reader_that_stops_early_exits_0_without_a_traceback():
     err = closed.stderr.read().decode()
     closed.stderr.close()
     assert closed.wait(timeout=120) == 0 and err == ""
+
+
+def test_the_resume_hint_repeats_every_flag_the_user_gave(monkeypatch):
+    """issue 10, class 5: the resume hint printed on interrupt dropped `--cases/--seeds/
+    --cache-dir/--history`."""
+    argv = ["run", "quick", "--cases", "moons,blobs*", "--seeds", "2", "--cache-dir", "/tmp/c d"]
+    monkeypatch.setattr(sys, "argv", ["python -m bench", *argv, "--history", "h.csv"])
+    assert _resume_command(Path("results/r1")) == (
+        "python -m bench run quick --cases 'moons,blobs*' --seeds 2 --cache-dir '/tmp/c d' "
+        "--history h.csv --out results/r1"
+    )
+    monkeypatch.setattr(sys, "argv", ["python -m bench", *argv, "--out=elsewhere"])
+    assert _resume_command(Path("elsewhere")).endswith("--out=elsewhere")  # not given twice

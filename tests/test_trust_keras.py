@@ -17,12 +17,20 @@ BINARY = [
 X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
 Y = [0, 1, 0, 1]
 NETWORKS = [KerasNetwork, CompiledLoopNetwork]
+_built: dict[type, KerasNetwork] = {}
+
+
+def built(cls: type) -> KerasNetwork:
+    """One network per class, reused: a refused input must not need a fresh model."""
+    if cls not in _built:
+        _built[cls] = cls(BINARY, seed=0)
+    return _built[cls]
 
 
 @pytest.mark.parametrize("cls", NETWORKS)
 def test_complex_x_is_refused_not_truncated(cls):
     """issue 10, class 7: complex X was silently truncated to its real part."""
-    network = cls(BINARY, seed=0)
+    network = built(cls)
     with pytest.raises(
         ValueError, match=re.escape("X must be numeric (integers or floats), got dtype complex128")
     ):
@@ -38,7 +46,7 @@ def test_epochs_that_are_not_a_count_are_refused(cls, epochs):
     with pytest.raises(
         ValueError, match=re.escape(f"epochs must be a positive integer, got {epochs!r}")
     ):
-        cls(BINARY, seed=0).fit(X, Y, epochs=epochs)
+        built(cls).fit(X, Y, epochs=epochs)
 
 
 @pytest.mark.parametrize("cls", NETWORKS)
