@@ -23,13 +23,20 @@ GATED_OPPONENT = "keras"  # Keras as pip ships it: what a NumPy author would use
 MODES, DTYPES = ("fair", "native"), ("float32", "float64")
 
 
-def write_baseline(run_dirs: list[Path], path: Path = defaults.BASELINE_PATH) -> Path:
-    """Write the runs' tracked numbers as the baseline; seeds once each, speed-ups all."""
+def write_baseline(
+    run_dirs: list[Path], path: Path = defaults.BASELINE_PATH, left_out: list[str] | None = None
+) -> Path:
+    """Write the runs' tracked numbers as the baseline; seeds once each, speed-ups all.
+
+    Files of the runs that were left out (another run's, no longer in the suite, ...) are added
+    to `left_out`, with the reason."""
     resolved = [Path(run_dir).resolve() for run_dir in run_dirs]
     twice = {str(d) for d in resolved if resolved.count(d) > 1}
     if twice:
         raise ResultsError(f"{', '.join(sorted(twice))}: the same run given twice")
     runs = [load_run(run_dir) for run_dir in run_dirs]
+    if left_out is not None:
+        left_out += [reason for run in runs for reason in run.ignored]
     ids = [run.info.get("run_id") or run.run_dir.name for run in runs]
     if len(set(ids)) < len(ids):
         raise ResultsError(f"runs {ids}: the same run id twice (a copied run folder?)")
@@ -56,6 +63,14 @@ def write_baseline(run_dirs: list[Path], path: Path = defaults.BASELINE_PATH) ->
                 pooled["parity"][opponent] = max(gaps) if gaps else None
     if not cases:
         raise ResultsError(f"{', '.join(map(str, run_dirs))}: no finished cases for a baseline")
+    for name, pooled in cases.items():
+        if not any(value is not None for value in pooled["speedup"]):
+            raise ResultsError(
+                f"{', '.join(map(str, run_dirs))}: case {name!r}: no speed-up over "
+                f"{GATED_OPPONENT!r} in any seed (it did not fight or did not finish): the speed "
+                f"gate would have nothing to hold runs against; use runs where {GATED_OPPONENT} "
+                "finished"
+            )
     baseline = {
         "schema_version": BASELINE_VERSION,
         "kind": BASELINE_KIND,
@@ -129,9 +144,14 @@ def _check_entry(entry: Any, where: str) -> None:
         )
     speedups = entry.get("speedup")
     if not (
-        isinstance(speedups, list) and all(s is None or (_number(s) and s > 0) for s in speedups)
+        isinstance(speedups, list)
+        and all(s is None or (_number(s) and s > 0) for s in speedups)
+        and any(s is not None for s in speedups)  # none at all would switch the speed gate off
     ):
-        raise ResultsError(f"{where}: 'speedup' must be a list of numbers > 0, got {speedups!r}")
+        raise ResultsError(
+            f"{where}: 'speedup' must be a list of numbers > 0 with at least one number "
+            f"(the speed gate's reference), got {speedups!r}"
+        )
     parity = entry.get("parity", {})
     if not (
         isinstance(parity, dict)

@@ -17,11 +17,27 @@ from .suite import SUITES_DIR, load_suite
 
 def _writable_file(path: Path, flag: str) -> None:
     """Refuse, before a long run, a file the run will not be able to write at its end."""
-    folder = path.parent if path.parent != Path("") else Path(".")
-    if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
-        raise HarnessError(f"{flag} {path}: not a writable file")
-    if not path.exists() and folder.exists() and not os.access(folder, os.W_OK):
-        raise HarnessError(f"{flag} {path}: cannot write in {folder}")
+    if path.exists():
+        if not path.is_file() or not os.access(path, os.W_OK):
+            raise HarnessError(f"{flag} {path}: not a writable file")
+        return
+    # The file will be made, with any missing folders, in the nearest folder that exists.
+    folder = next(parent for parent in path.absolute().parents if parent.exists())
+    if not folder.is_dir():
+        raise HarnessError(f"{flag} {path}: cannot write in {folder} (not a folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise HarnessError(f"{flag} {path}: cannot write in {folder} (no permission)")
+
+
+def _check_history(path: Path) -> None:
+    """Refuse, before any training, a history file the run could not append to at its end."""
+    from .history import read_history
+
+    _writable_file(path, "--history")
+    try:
+        read_history(path)
+    except HarnessError as err:
+        raise HarnessError(f"--history {err}; fix or move it (nothing was run)") from err
 
 
 def _resume_command(run_dir: Path) -> str:
@@ -37,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
     from .runner import new_run_id, run_suite, select_cases
 
     if args.history:
-        _writable_file(Path(args.history), "--history")
+        _check_history(Path(args.history))
     fighters = None
     if args.fighters:
         fighters = [name.strip() for name in args.fighters.split(",") if name.strip()]
@@ -111,15 +127,24 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
     regressed = [row for row in rows if row.verdict == "REGRESSED"]
-    print(f"\n{len(regressed)} regressed, {len(rows) - len(regressed)} ok or improved")
-    return 1 if regressed else 0
+    undecided = [row for row in rows if row.verdict == "UNDECIDED"]
+    passed = len(rows) - len(regressed) - len(undecided)
+    counts = f"{len(regressed)} regressed, "
+    if undecided:
+        counts += f"{len(undecided)} undecided (no data to judge: the gate fails), "
+    print(f"\n{counts}{passed} ok or improved")
+    return 1 if regressed or undecided else 0
 
 
 def _baseline(args: argparse.Namespace) -> int:
     from .baseline import write_baseline
 
     runs = [Path(run_dir) for run_dir in args.run_dirs]
-    print(f"baseline written: {write_baseline(runs, Path(args.out))}")
+    left_out: list[str] = []
+    written = write_baseline(runs, Path(args.out), left_out)
+    for reason in left_out:
+        print(f"warning: left out {reason}", file=sys.stderr)
+    print(f"baseline written: {written}")
     return 0
 
 
@@ -168,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="render report.md and report.html from a run")
     report.add_argument("run_dir", help="a results/<run-id> folder")
     report.set_defaults(handler=_report)
-    compare = commands.add_parser("compare", help="hold a run against the baseline (1: regressed)")
+    compare = commands.add_parser(
+        "compare", help="hold a run against the baseline (1: regressed or undecided)"
+    )
     compare.add_argument("run_dir", help="a results/<run-id> folder")
     compare.add_argument("--baseline", default=str(defaults.BASELINE_PATH), help="[%(default)s]")
     compare.add_argument(

@@ -52,8 +52,11 @@ class Row:
     baseline: str
     now: str
     change: str
-    verdict: str  # "ok" | "improved" | "REGRESSED"
+    verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED" (no data: fails the gate too)
     test: str
+
+
+FAILING = ("REGRESSED", "UNDECIDED")
 
 
 def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Thresholds) -> Row:
@@ -105,9 +108,20 @@ def _compare_speed(
     metric = f"David speed-up vs {display_name(opponent)}"
     base_values = [r for r in base["speedup"] if r is not None]
     now_values = [r for r in now.speedups.get(opponent, []) if r is not None]
-    if not base_values or not now_values:
-        return Row(case, metric, "-", "-", "-", "ok", "no speed-up to compare")
-    base_median, now_median = float(np.median(base_values)), float(np.median(now_values))
+    # No numbers on either side is no evidence that David kept his speed: the gate fails.
+    if not base_values:
+        test = f"the baseline holds no speed-up over {display_name(opponent)}: nothing to hold"
+        return Row(case, metric, "-", "-", "-", "UNDECIDED", test)
+    base_median = float(np.median(base_values))
+    if not now_values:
+        why = (
+            f"{display_name(opponent)} did not fight in this case"
+            if opponent not in now.speedups
+            else f"no seed where David and {display_name(opponent)} both finished"
+        )
+        test = f"no speed-up in this run ({why}): the speed gate cannot decide"
+        return Row(case, metric, f"{base_median:.4g}x", "-", "-", "UNDECIDED", test)
+    now_median = float(np.median(now_values))
     slowdown = base_median / now_median  # how many times slower David got, relatively
     way, how = _separated(now_values, base_values, limits.alpha)
     if way == "slower" and slowdown > limits.speed_factor:

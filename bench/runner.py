@@ -20,12 +20,13 @@ from .errors import HarnessError
 from .executor import failed_fight, run_fight
 from .files import write_json
 from .load import LoadWatch
-from .lock import RunLock
+from .lock import LOCK_FILE, RunLock
 from .pool import WorkerPool
 from .preflight import preflight
 from .progress import Progress
 from .records import Fight, display_name
 from .results import (
+    CASES_DIR,
     RUN_FILE,
     SCHEMA_VERSION,
     ResultsError,
@@ -35,7 +36,7 @@ from .results import (
     write_case_result,
 )
 from .suite import Suite, SuiteError
-from .summary import Summary
+from .summary import SUMMARY_FILE, Summary
 
 LOG_DIR = "logs"
 
@@ -95,18 +96,51 @@ class _FightDisplay:
         self.progress.epoch(epoch, logs)
 
 
-def _reusable(run_dir: Path, case: Case, seed: int, fingerprint: str) -> tuple[Fight | None, str]:
+def _reusable(
+    run_dir: Path, run_id: str, case: Case, seed: int, fingerprint: str | None
+) -> tuple[Fight | None, str]:
     """A finished result to keep on resume, or None and why the fight must run (again)."""
     path = case_file(run_dir, case.name, seed)
-    if not path.exists():
+    if fingerprint is None or not path.exists():
         return None, ""
     try:
         fight = read_case_result(path)
     except ResultsError as err:
         return None, f"its result file is unusable ({err})"
+    # A file copied in from another run, or under another fight's name, may carry the same
+    # fingerprint: it is not this fight's result, and the report would leave it out for good.
+    if fight.run_id != run_id:
+        return None, f"its result file belongs to run {fight.run_id!r}, not {run_id!r}"
+    if (fight.case_name, fight.seed) != (case.name, seed):
+        return None, f"its result file holds case {fight.case_name!r} seed {fight.seed}"
     if fight.config_fingerprint != fingerprint:
         return None, "the suite, its data or a fighter's code changed since it ran"
     return fight, ""
+
+
+def _check_paths(run_dir: Path, jobs: list[tuple[Case, int]]) -> None:
+    """Refuse, before anything trains, a run folder whose result paths cannot be written."""
+    folders = [run_dir / CASES_DIR, run_dir / LOG_DIR]
+    files = [run_dir / SUMMARY_FILE, *(case_file(run_dir, case.name, seed) for case, seed in jobs)]
+    for path, folder in [*((p, True) for p in folders), *((p, False) for p in files)]:
+        if path.exists() and not (path.is_dir() if folder else path.is_file()):
+            raise ResultsError(
+                f"{path}: is in the way (the run writes a {'folder' if folder else 'file'} "
+                "there); move it away, or choose another --out folder"
+            )
+
+
+def _remove_if_untouched(run_dir: Path, ours: set[str]) -> None:
+    """Remove a run folder this run created if it holds nothing but `ours` (its lock, held).
+
+    Only the lock's holder may remove the lock file: a run refused by the lock never does."""
+    try:
+        if {entry.name for entry in run_dir.iterdir()} <= ours:
+            for name in ours:
+                (run_dir / name).unlink(missing_ok=True)
+            run_dir.rmdir()
+    except OSError:
+        pass  # a folder we cannot tidy is left as it is: nothing in it matters
 
 
 def _describe(fight: Fight) -> str:
@@ -132,45 +166,74 @@ def run_suite(
     worker_env: dict[str, str] | None = None,
 ) -> RunOutcome:
     """Run every case x seed into run_dir, keeping what an earlier run there already finished."""
+    created = not Path(run_dir).exists()
     run_dir = writable_folder(run_dir, "--out")
-    cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
+    try:
+        cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
+    except HarnessError:
+        if created:
+            _remove_if_untouched(run_dir, set())
+        raise
     with RunLock(run_dir):
-        previous = load_run_info(run_dir)
-        recorded = (previous.get("suite") or {}).get("name") if previous else None
-        if previous and recorded != suite.name:
-            raise ResultsError(
-                f"{run_dir} holds a run of suite {recorded!r}, not {suite.name!r}: "
-                "choose another --out folder"
-            )
-        fingerprints = preflight(suite, cases, cache)
-        run_info = {
-            "schema_version": SCHEMA_VERSION,
-            "run_id": previous.get("run_id") or run_dir.name,
-            "suite": {
-                "name": suite.name,
-                "path": str(suite.path),
-                "description": suite.description,
-            },
-            "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
-            "finished": None,
-            "case_names": [case.name for case in cases],
-            "environment": describe_environment(),
-            "load_average_max": None,
-        }
-        load = LoadWatch()
-        write_json(run_dir / RUN_FILE, run_info)
-        pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
-        outcome = _fight_all(
-            run_dir, run_info["run_id"], cases, fingerprints, progress, cache, pool, load
+        try:
+            return _run_locked(suite, run_dir, cases, progress, cache, worker_env)
+        except HarnessError:
+            if created:  # refused before any fight: leave no run folder behind
+                _remove_if_untouched(run_dir, {LOCK_FILE})
+            raise
+
+
+def _run_locked(
+    suite: Suite,
+    run_dir: Path,
+    cases: list[Case],
+    progress: Progress,
+    cache: str | None,
+    worker_env: dict[str, str] | None,
+) -> RunOutcome:
+    previous = load_run_info(run_dir)
+    recorded = (previous.get("suite") or {}).get("name") if previous else None
+    if previous and recorded != suite.name:
+        raise ResultsError(
+            f"{run_dir} holds a run of suite {recorded!r}, not {suite.name!r}: "
+            "choose another --out folder"
         )
-        load.sample()
-        # A resumed run was as busy as the busiest of its parts.
-        earlier = previous.get("load_average_max")
-        run_info["load_average_max"] = max(
-            (v for v in (load.highest, earlier) if isinstance(v, int | float)), default=None
-        )
-        run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-        write_json(run_dir / RUN_FILE, run_info)
+    _check_paths(run_dir, [(case, seed) for case in cases for seed in case.seeds])
+    fingerprints = preflight(suite, cases, cache)
+    run_info = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": previous.get("run_id") or run_dir.name,
+        "suite": {
+            "name": suite.name,
+            "path": str(suite.path),
+            "description": suite.description,
+        },
+        "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished": None,
+        "case_names": [case.name for case in cases],
+        # The fights this run is made of now: a report judges these and no others.
+        "plan": [
+            {"case": case.name, "seed": s, "config_fingerprint": fingerprints.get((case.name, s))}
+            for case in cases
+            for s in case.seeds
+        ],
+        "environment": describe_environment(),
+        "load_average_max": None,
+    }
+    load = LoadWatch()
+    write_json(run_dir / RUN_FILE, run_info)
+    pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
+    outcome = _fight_all(
+        run_dir, run_info["run_id"], cases, fingerprints, progress, cache, pool, load
+    )
+    load.sample()
+    # A resumed run was as busy as the busiest of its parts.
+    earlier = previous.get("load_average_max")
+    run_info["load_average_max"] = max(
+        (v for v in (load.highest, earlier) if isinstance(v, int | float)), default=None
+    )
+    run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_json(run_dir / RUN_FILE, run_info)
     return outcome
 
 
@@ -186,9 +249,9 @@ def _fight_all(
 ) -> RunOutcome:
     jobs = [(case, seed) for case in cases for seed in case.seeds]
     kept = {
-        (case.name, seed): _reusable(run_dir, case, seed, fingerprints[(case.name, seed)])
-        if (case.name, seed) in fingerprints
-        else (None, "")
+        (case.name, seed): _reusable(
+            run_dir, run_id, case, seed, fingerprints.get((case.name, seed))
+        )
         for case, seed in jobs
     }
     progress.total = len(jobs)

@@ -44,7 +44,7 @@ def summary_rows(fight: Fight) -> list[dict[str, Any]]:
                 "parity_max_loss_difference": (
                     parity[name].max_loss_difference if parity and name in parity else None
                 ),
-                "dataset_fingerprint": fight.dataset["fingerprint"],
+                "dataset_fingerprint": fight.dataset.get("fingerprint"),  # none: data not built
             }
         )
     return rows
