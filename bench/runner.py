@@ -152,6 +152,12 @@ def run_suite(
             "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
             "finished": None,
             "case_names": [case.name for case in cases],
+            # The claims as the suite states them now: a report judges them from here.
+            "claims": {
+                case.name: [claim.as_dict() for claim in case.claims]
+                for case in cases
+                if case.claims
+            },
             "environment": describe_environment(),
         }
         write_json(run_dir / RUN_FILE, run_info)
