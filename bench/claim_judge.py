@@ -121,20 +121,16 @@ def judge_claim(case: str, claim: Claim, fights: Sequence[Fight]) -> ClaimJudgem
     return ClaimJudgement(case, claim, judgement, measurements, test, seeds_needed, toward)
 
 
-def judge_run_claims(
-    claims: dict[str, list[Claim]], by_case: dict[str, list[Fight]]
-) -> list[ClaimJudgement]:
-    """Every claim of every case that has results, in case order."""
+def judge_run(run: Run) -> list[ClaimJudgement]:
+    """Every claim recorded in run.json of a case with results, judged on that case's fights;
+    HarnessError when run.json's claims are malformed."""
+    claims = claims_from_run(run.info)
+    by_case = run.by_case
     return [
         judge_claim(case, claim, by_case[case])
         for case in by_case
         for claim in claims.get(case, [])
     ]
-
-
-def judge_run(run: Run) -> list[ClaimJudgement]:
-    """Every claim recorded in a run's run.json, judged on that run's fights."""
-    return judge_run_claims(claims_from_run(run.info), run.by_case)
 
 
 def seeds_to_decide(
@@ -217,11 +213,17 @@ def _measure(
 def _accuracy(claim: Claim, fights: Sequence[Fight], name: str) -> Measurement:
     """A fighter's test accuracy pooled over the seeds it finished, with its Wilson interval."""
     who = display_name(name)
-    records = [fight.fighters[name] for fight in fights if name in fight.fighters]
+    fights = [fight for fight in fights if name in fight.fighters]
+    records = [fight.fighters[name] for fight in fights]
     if not records:
         return Measurement(who, None, None, None, UNDECIDED, 0, note="did not fight in this run")
     done = [record for record in records if record.ok]
-    note = _left_out(fights, name, lambda record: record.ok)
+    dropped = [
+        f"seed {fight.seed}: {record.why_not_ok()}"
+        for fight, record in zip(fights, records, strict=True)
+        if not record.ok
+    ]
+    note = f"left out: {'; '.join(dropped)}" if dropped else ""
     if not done:
         return Measurement(who, None, None, None, UNDECIDED, 0, note=note or "no seed finished")
     correct = sum(record.metrics.test_correct for record in done)
@@ -233,8 +235,8 @@ def _accuracy(claim: Claim, fights: Sequence[Fight], name: str) -> Measurement:
     return Measurement(who, estimate, low, high, judgement, len(done), needed, note)
 
 
-def _seconds(claim: Claim, record: FighterRecord) -> float | None:
-    if not record.ok:
+def _seconds(claim: Claim, record: FighterRecord | None) -> float | None:
+    if record is None or not record.ok:
         return None
     if claim.metric == "seconds_to_target":
         return record.metrics.seconds_to_target
@@ -251,7 +253,7 @@ def _ratio(claim: Claim, fights: Sequence[Fight]) -> Measurement:
         return Measurement(who, None, None, None, UNDECIDED, 0, note=note)
     pairs, left_out = [], []
     for fight in fights:
-        times = {name: _seconds(claim, fight.fighters[name]) for name in (mine, theirs)}
+        times = {name: _seconds(claim, fight.fighters.get(name)) for name in (mine, theirs)}
         if all(value is not None and value > 0 for value in times.values()):
             pairs.append((times[mine], times[theirs]))
         else:
@@ -259,7 +261,8 @@ def _ratio(claim: Claim, fights: Sequence[Fight]) -> Measurement:
     note = f"left out: {'; '.join(left_out)}" if left_out else ""
     if len(pairs) < 2:
         why = f"{plural(len(pairs), 'seed')} with both times: an interval needs 2"
-        return Measurement(who, None, None, None, UNDECIDED, len(pairs), note=_join(why, note))
+        note = f"{why}; {note}" if note else why
+        return Measurement(who, None, None, None, UNDECIDED, len(pairs), note=note)
     top, bottom = (np.array(side, dtype=np.float64) for side in zip(*pairs, strict=True))
     if fights[0].mode == "fair":
         estimate = float(np.median(top) / np.median(bottom))
@@ -279,24 +282,13 @@ def _why_no_time(claim: Claim, fight: Fight, times: dict[str, float | None]) -> 
     for name, value in times.items():
         if value is not None and value > 0:
             continue
-        record = fight.fighters[name]
-        if not record.ok:
+        record = fight.fighters.get(name)
+        if record is None:
+            reasons.append(f"{display_name(name)} did not fight")
+        elif not record.ok:
             reasons.append(f"{display_name(name)} {record.why_not_ok()}")
         elif claim.metric == "seconds_to_target" and value is None:
             reasons.append(f"{display_name(name)} never reached {claim.target:g}")
         else:
             reasons.append(f"{display_name(name)} has no time")
     return f"seed {fight.seed}: " + " and ".join(reasons)
-
-
-def _left_out(fights: Sequence[Fight], name: str, keep) -> str:
-    dropped = [
-        f"seed {fight.seed}: {fight.fighters[name].why_not_ok()}"
-        for fight in fights
-        if name in fight.fighters and not keep(fight.fighters[name])
-    ]
-    return f"left out: {'; '.join(dropped)}" if dropped else ""
-
-
-def _join(*parts: str) -> str:
-    return "; ".join(part for part in parts if part)

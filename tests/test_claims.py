@@ -6,6 +6,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import t
 
 from bench import stats
@@ -17,7 +19,7 @@ from bench.claim_judge import (
     judge_claim,
     seeds_to_decide,
 )
-from bench.claims import Claim, claims_from_run
+from bench.claims import CLAIM_KEYS, Claim, claims_from_run, parse_claims
 from bench.errors import HarnessError
 from bench.suite import SuiteError, load_suite
 from result_factory import fight, fighter
@@ -239,6 +241,40 @@ fighters = ["david", "keras"]
     path.write_text(text)
     with pytest.raises(SuiteError, match=re.escape(f"{path}: case 'blobs': {message}")):
         load_suite(path)
+
+
+PLAUSIBLE = {
+    "quote": ["q", "x" * 2001, ""],
+    "source": ["s"],
+    "metric": ["test_accuracy", "seconds_to_target", "train_seconds"],
+    "fighter": ["david", "every", "keras", "sklearn"],
+    "versus": ["keras", "david", None],
+    "compare": [">=", "<="],
+    "threshold": [0.95, 24, 0, 1.5],
+}
+anything = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(), inner)),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_generated_claims_parse_or_give_a_clear_error(data):
+    raw = {key: data.draw(st.sampled_from(options)) for key, options in PLAUSIBLE.items()}
+    for key in data.draw(st.lists(st.sampled_from([*CLAIM_KEYS, "extra"]), max_size=2)):
+        raw[key] = data.draw(anything)
+    raw = {key: value for key, value in raw.items() if value is not None}
+    target = data.draw(st.sampled_from([None, 0.9]))
+    try:
+        claims = parse_claims(
+            [raw], "f.toml: case 'c'", ["david", "keras"], ["david", "keras"], target
+        )
+    except SuiteError as err:
+        assert str(err).startswith("f.toml: case 'c': field 'claim[1]")
+        return
+    assert claims[0].statement()  # a parsed claim can always be said in words
 
 
 def test_a_claim_on_a_fighter_left_out_by_fighters_loads(tmp_path):

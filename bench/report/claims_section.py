@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..claim_judge import JUDGEMENTS, RATIO_TESTS, ClaimJudgement, judge_run_claims
-from ..claims import claims_from_run
+from ..claim_judge import JUDGEMENTS, RATIO_TESTS, ClaimJudgement, judge_run
 from ..errors import HarnessError
 from ..results import Run
 from ..rounds import ACCURACY_TEST
@@ -16,10 +15,9 @@ HEADER = ["claim", "source", "case", "checked as", "measured (95% interval)", "j
 def claims_section(run: Run) -> list[Block]:
     """The Claims section, or nothing when the run's suite makes no claim about its cases."""
     try:
-        claims = claims_from_run(run.info)
-    except HarnessError as err:
+        judgements = judge_run(run)
+    except HarnessError as err:  # run.json's claims unreadable: the rest of the report stands
         return [Heading(2, "Claims"), Paragraph(f"not shown: {err}")]
-    judgements = judge_run_claims(claims, run.by_case)
     if not judgements:
         return []
     return [
@@ -32,9 +30,10 @@ def claims_section(run: Run) -> list[Block]:
             "undecided when it straddles the threshold. Test accuracy: each fighter's correct "
             f"predictions pooled over seeds ({ACCURACY_TEST}, as the accuracy round). Time "
             f"ratios, as the speed round: fair mode, {RATIO_TESTS['fair']}; native mode, "
-            f"{RATIO_TESTS['native']}. The seeds that would likely decide an undecided claim "
-            "assume the estimate stays where it is while the interval narrows as 1/sqrt(seeds) "
-            "(and, for a t-interval, as its t quantile falls)."
+            f"{RATIO_TESTS['native']}. For an undecided claim, the seeds that would likely "
+            "decide it: the fewest at which the interval around the same estimate would clear "
+            "the threshold (Wilson and t-intervals worked out at that many seeds, the "
+            "bootstrap's width scaled by 1/sqrt(seeds))."
         ),
     ]
 
