@@ -155,6 +155,14 @@ def test_compare_undecided_or_still_supported_claims_pass(tmp_path, capsys):
         assert "0 regressed" in capsys.readouterr().out
 
 
+def test_a_claim_refuted_then_supported_is_an_improvement(tmp_path, capsys):
+    baseline = baseline_of(tmp_path, make_run(tmp_path / "base", keras_correct=900), capsys)
+    now = make_run(tmp_path / "now", keras_correct=990)
+    assert main(["compare", str(now), "--baseline", str(baseline), "--claims"]) == 0
+    row = claim_row(capsys.readouterr().out)
+    assert "refuted" in row and "supported" in row and "improved" in row
+
+
 def test_a_supported_claim_no_longer_made_regresses(tmp_path, capsys):
     baseline = baseline_of(tmp_path, make_run(tmp_path / "base", keras_correct=990), capsys)
     now = make_run(tmp_path / "now", keras_correct=990, claims=(DOZENS,))
