@@ -372,7 +372,7 @@ def test_time_ratio_refuted_native_by_t_interval_of_log_ratios():
     assert measured.estimate == pytest.approx(math.exp(logs.mean()), rel=1e-12)
     assert (measured.low, measured.high) == pytest.approx((low, high), rel=1e-12)
     assert judged.judgement == REFUTED
-    assert judged.test == "geometric mean of per-seed ratios, t-interval 95%"
+    assert judged.test == "geometric mean of per-seed ratios, t-interval 95% of their logs"
     assert judged.measured_text() == "David / Keras 0.867x [0.856-0.878]"
 
 
@@ -397,16 +397,18 @@ def test_time_ratio_undecided_counts_seeds_with_the_t_quantile():
     assert judged.toward == SUPPORTED  # geometric mean 24.7x, above 24
 
 
-def test_time_ratio_fair_uses_the_bootstrap_over_seeds():
+def test_time_ratio_fair_uses_the_t_interval_of_per_seed_ratios_too():
     david, keras = [3.0, 2.0, 4.0, 2.5], [0.1, 0.1, 0.2, 0.1]
     claim = ratio_claim("train_seconds", threshold=10)
     judged = judge_claim("moons", claim, timed_fights(david, keras, "fair", "train_seconds"))
     (measured,) = judged.measurements
-    expected = stats.bootstrap_median_ratio([[v] for v in david], [[v] for v in keras])
-    assert (measured.low, measured.high) == expected
-    assert measured.estimate == pytest.approx(np.median(david) / np.median(keras))
+    logs = np.log(np.array(david) / np.array(keras))
+    expected = tuple(math.exp(bound) for bound in stats.t_interval(logs))
+    assert (measured.low, measured.high) == pytest.approx(expected, rel=1e-12)
+    # One value per seed: a bootstrap over 4 seeds would hug the estimate; the t-interval does not.
+    assert measured.low < 20 < measured.estimate < 30 < measured.high
     assert judged.judgement == SUPPORTED and measured.low >= 10
-    assert judged.test == "ratio of medians over seeds, 95% CI by bootstrap over seeds"
+    assert judged.test == "geometric mean of per-seed ratios, t-interval 95% of their logs"
     assert claim.statement() == "David's training time is at least 10x Keras's"
 
 
@@ -429,10 +431,13 @@ def test_seeds_to_decide_for_each_interval():
     expected = next(n for n in range(2, 100) if stats.wilson_interval(940 * n, 1000 * n)[1] < 0.95)
     assert seeds_to_decide(0.94, low, high, 0.95, 1, "wilson", 1000) == expected == 2
     assert seeds_to_decide(0.95, 0.93, 0.97, 0.95, 5, "wilson", 100) == MOST_SEEDS + 1
-    # Bootstrap, in logs: 2x [1x-4x] from 4 seeds against 1.5x.
-    expected = math.ceil(4 * (math.log(2) / math.log(2 / 1.5)) ** 2)
-    assert seeds_to_decide(2.0, 1.0, 4.0, 1.5, 4, "bootstrap") == expected == 24
-    assert seeds_to_decide(2.0, 1.0, 4.0, 2.0, 4, "bootstrap") == MOST_SEEDS + 1
+    # t, in logs: 2x [1x-4x] from 4 seeds against 1.5x; the same spread at n seeds.
+    spread = math.log(2) / t.ppf(0.975, 3) * 2
+    expected = next(
+        n for n in range(5, 999) if t.ppf(0.975, n - 1) * spread / math.sqrt(n) < math.log(4 / 3)
+    )
+    assert seeds_to_decide(2.0, 1.0, 4.0, 1.5, 4, "t") == expected == 12
+    assert seeds_to_decide(2.0, 1.0, 4.0, 2.0, 4, "t") == MOST_SEEDS + 1
 
 
 def test_wilson_bounds_are_scipys_wilson_interval():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..claim_judge import JUDGEMENTS, RATIO_TESTS, ClaimJudgement, judge_run
+from ..claim_judge import JUDGEMENTS, RATIO_TEST, ClaimJudgement, judge_run
 from ..errors import HarnessError
 from ..results import Run
 from ..rounds import ACCURACY_TEST
@@ -29,11 +29,10 @@ def claims_section(run: Run) -> list[Block]:
             "its side of the threshold, refuted when it lies wholly on the other side, and "
             "undecided when it straddles the threshold. Test accuracy: each fighter's correct "
             f"predictions pooled over seeds ({ACCURACY_TEST}, as the accuracy round). Time "
-            f"ratios, as the speed round: fair mode, {RATIO_TESTS['fair']}; native mode, "
-            f"{RATIO_TESTS['native']}. For an undecided claim, the seeds that would likely "
-            "decide it: the fewest at which the interval around the same estimate would clear "
-            "the threshold (Wilson and t-intervals worked out at that many seeds, the "
-            "bootstrap's width scaled by 1/sqrt(seeds))."
+            f"ratios, one per seed, as the speed round judges per-seed training times: "
+            f"{RATIO_TEST}. For an undecided claim, the seeds that would likely decide it: the "
+            "fewest at which the interval around the same estimate, with the same spread, would "
+            "clear the threshold."
         ),
     ]
 
