@@ -2,7 +2,8 @@
 
 Accuracy is deterministic for a seed, so a seed seen in several runs counts once (pooling copies
 would shrink its interval: pseudo-replication). Timings are not: every run's speed-ups are kept,
-independent measurements that steady the speed gate's reference.
+independent measurements that steady the speed gate's reference. Each case's claims keep their
+judgement (supported, refuted, undecided), optional so that baselines made before claims load.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import defaults
+from .claim_judge import JUDGEMENTS, UNDECIDED, judge_run
 from .files import read_json, write_json
 from .results import ResultsError, load_run
 from .tracking import summarize
@@ -61,6 +63,10 @@ def write_baseline(
             for opponent, gap in entry.parity.items():
                 gaps = [g for g in (pooled["parity"].get(opponent), gap) if g is not None]
                 pooled["parity"][opponent] = max(gaps) if gaps else None
+        for judgement in judge_run(run):
+            if judgement.case in cases:
+                claims = cases[judgement.case].setdefault("claims", {})
+                claims.setdefault(judgement.claim.statement(), []).append(judgement.judgement)
     if not cases:
         raise ResultsError(f"{', '.join(map(str, run_dirs))}: no finished cases for a baseline")
     for name, pooled in cases.items():
@@ -88,7 +94,7 @@ def write_baseline(
 def _entry(pooled: dict[str, Any]) -> dict[str, Any]:
     by_seed = pooled.pop("accuracy_by_seed")
     seeds = sorted(by_seed)
-    return {
+    entry = {
         "mode": pooled["mode"],
         "dtype": pooled["dtype"],
         "seeds": seeds,
@@ -96,6 +102,14 @@ def _entry(pooled: dict[str, Any]) -> dict[str, Any]:
         "speedup": [_rounded(value) for value in pooled["speedup"]],
         "parity": {k: _rounded(v) for k, v in pooled["parity"].items()},
     }
+    if pooled.get("claims"):
+        # A claim's judgement in the baseline is the one every run gave; runs that disagree
+        # leave it undecided (a claim that flips between runs is not one to gate on).
+        entry["claims"] = {
+            statement: judgements[0] if len(set(judgements)) == 1 else UNDECIDED
+            for statement, judgements in pooled["claims"].items()
+        }
+    return entry
 
 
 def _rounded(value: Any) -> Any:
@@ -158,3 +172,11 @@ def _check_entry(entry: Any, where: str) -> None:
         and all(g is None or (_number(g) and g >= 0) for g in parity.values())
     ):
         raise ResultsError(f"{where}: 'parity' must map fighters to numbers >= 0, got {parity!r}")
+    claims = entry.get("claims", {})  # absent in baselines made before claims: none to gate on
+    if not (
+        isinstance(claims, dict)
+        and all(isinstance(k, str) and v in JUDGEMENTS for k, v in claims.items())
+    ):
+        raise ResultsError(
+            f"{where}: 'claims' must map claims to one of {', '.join(JUDGEMENTS)}, got {claims!r}"
+        )

@@ -122,7 +122,17 @@ def _compare(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         parity_tolerance=args.parity_tolerance,
     )
-    rows = compare_runs(current, baseline, limits)
+    claims = None
+    if args.claims:
+        from .claim_judge import judge_run
+
+        if not any(entry.get("claims") for entry in baseline["cases"].values()):
+            raise HarnessError(
+                f"--claims: {args.baseline} holds no claim judgements (made before claims, or "
+                "its suite makes none); make a new baseline from runs of a suite with claims"
+            )
+        claims = judge_run(run)
+    rows = compare_runs(current, baseline, limits, claims)
     runs = ", ".join(baseline.get("run_ids", []))
     print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
@@ -218,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=defaults.PARITY_TOLERANCE,
         help="fair float64 cases [%(default)s]",
+    )
+    compare.add_argument(
+        "--claims",
+        action="store_true",
+        help="also gate on the suite's claims: supported in the baseline, refuted now, regressed",
     )
     compare.set_defaults(handler=_compare)
     baseline = commands.add_parser("baseline", help="write the baseline from one or more runs")

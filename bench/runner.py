@@ -217,6 +217,10 @@ def _run_locked(
             for case in cases
             for s in case.seeds
         ],
+        # The claims as the suite states them now: a report judges them from here.
+        "claims": {
+            case.name: [claim.as_dict() for claim in case.claims] for case in cases if case.claims
+        },
         "environment": describe_environment(),
         "load_average_max": None,
     }

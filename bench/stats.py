@@ -36,6 +36,23 @@ def wilson_interval(
     return float(ci.low), float(ci.high)
 
 
+def wilson_bounds(
+    rate: float, trials: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson interval of one proportion at many numbers of trials at once (closed form).
+
+    The formula of wilson_interval, vectorised over n: for asking how the interval of a rate
+    would narrow with more trials, where calling scipy once per n would take seconds.
+    """
+    from scipy.stats import norm
+
+    n = np.asarray(trials, dtype=np.float64)
+    z = norm.ppf(0.5 + confidence / 2)
+    centre = (rate + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(rate * (1 - rate) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
 def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Student's t interval of a mean: mean -+ t(n-1) s / sqrt(n).
 

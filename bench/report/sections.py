@@ -1,4 +1,4 @@
-"""The report of a run, in reading order: the card, the fighters, each case, trend, environment."""
+"""The report of a run, in reading order: claims, the card, fighters, cases, trend, environment."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ..verdict import Verdict, judge, scoreboard
 from ..wording import MISSING, flatten
 from . import plots
 from .case_section import case_section, speed_cell
+from .claims_section import claims_section
 from .document import Block, Document, Figure, Heading, Paragraph, Table
 from .scaling_section import scaling_section
 
@@ -34,6 +35,7 @@ def build_document(run: Run) -> Document:
     }
     every = [verdict for case_verdicts in verdicts.values() for verdict in case_verdicts]
     blocks: list[Block] = [Heading(1, title), *_run_summary(run), *_machine_warnings(run)]
+    blocks += claims_section(run)  # the question a reader brings: does the article hold?
     blocks += _card(every, opponents, list(by_case))
     blocks += _fighters_section(run.fights)
     blocks += scaling_section(by_case, verdicts)
