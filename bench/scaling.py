@@ -1,7 +1,8 @@
 """How each fighter's step time grows with the work of a step, and where David stops winning.
 
-The work of a step is its matrix products: 2 * rows * inputs * outputs FLOPs per layer forward
-and twice that backward (the input gradient and the weight gradient), so 6 * rows * sum(in * out).
+The work of a step is its matrix products: 2 * rows * inputs * outputs FLOPs per layer forward,
+as much again for each weight gradient, and as much again for each input gradient except the
+first layer's (nothing needs the gradient of the data).
 A fighter's time per step is its verdict speed (the median epoch time, fair mode) over the
 epoch's steps, the median over seeds. Only fair-mode cases count: there every fighter does the
 same steps on the same batches, so the points of different fighters compare.
@@ -72,7 +73,8 @@ class Crossover:
 
 def step_flops(layers: Sequence[Mapping[str, int]], rows: float) -> float:
     """Matrix-product FLOPs of one training step on `rows` samples (forward and backward)."""
-    return 6.0 * rows * sum(layer["input_dim"] * layer["output_dim"] for layer in layers)
+    sizes = [layer["input_dim"] * layer["output_dim"] for layer in layers]
+    return 2.0 * rows * (3 * sum(sizes) - sizes[0])
 
 
 def case_points(fights: Sequence[Fight]) -> list[Point]:

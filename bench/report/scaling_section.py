@@ -26,8 +26,9 @@ def scaling_section(
     return [
         Heading(2, "Scaling"),
         Paragraph(
-            "Time per training step against the step's work (6 x rows x the sum of each layer's "
-            "inputs x outputs: the forward and backward matrix products), one point per fair-mode "
+            "Time per training step against the step's work (the FLOPs of its matrix products: "
+            "forward, weight gradients, and input gradients but the first layer's), one point per "
+            "fair-mode "
             "case and fighter, the median over seeds. The exponent is the slope on log-log axes "
             "(1: time grows as the work; below 1: fixed per-step costs still dominate). Where "
             "David's speed rounds turn, the case verdicts decide (draws count for neither side)."
