@@ -2,7 +2,8 @@
 
 Accuracy is deterministic for a seed, so a seed seen in several runs counts once (pooling copies
 would shrink its interval: pseudo-replication). Timings are not: every run's speed-ups are kept,
-independent measurements that steady the speed gate's reference.
+independent measurements that steady the speed gate's reference. Each case's claims keep their
+judgement (supported, refuted, undecided), optional so that baselines made before claims load.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import defaults
+from .claim_judge import JUDGEMENTS, UNDECIDED, judge_run
 from .files import read_json, write_json
 from .results import ResultsError, load_run
 from .tracking import summarize
@@ -23,13 +25,20 @@ GATED_OPPONENT = "keras"  # Keras as pip ships it: what a NumPy author would use
 MODES, DTYPES = ("fair", "native"), ("float32", "float64")
 
 
-def write_baseline(run_dirs: list[Path], path: Path = defaults.BASELINE_PATH) -> Path:
-    """Write the runs' tracked numbers as the baseline; seeds once each, speed-ups all."""
+def write_baseline(
+    run_dirs: list[Path], path: Path = defaults.BASELINE_PATH, left_out: list[str] | None = None
+) -> Path:
+    """Write the runs' tracked numbers as the baseline; seeds once each, speed-ups all.
+
+    Files of the runs that were left out (another run's, no longer in the suite, ...) are added
+    to `left_out`, with the reason."""
     resolved = [Path(run_dir).resolve() for run_dir in run_dirs]
     twice = {str(d) for d in resolved if resolved.count(d) > 1}
     if twice:
         raise ResultsError(f"{', '.join(sorted(twice))}: the same run given twice")
     runs = [load_run(run_dir) for run_dir in run_dirs]
+    if left_out is not None:
+        left_out += [reason for run in runs for reason in run.ignored]
     ids = [run.info.get("run_id") or run.run_dir.name for run in runs]
     if len(set(ids)) < len(ids):
         raise ResultsError(f"runs {ids}: the same run id twice (a copied run folder?)")
@@ -54,8 +63,20 @@ def write_baseline(run_dirs: list[Path], path: Path = defaults.BASELINE_PATH) ->
             for opponent, gap in entry.parity.items():
                 gaps = [g for g in (pooled["parity"].get(opponent), gap) if g is not None]
                 pooled["parity"][opponent] = max(gaps) if gaps else None
+        for judgement in judge_run(run):
+            if judgement.case in cases:
+                claims = cases[judgement.case].setdefault("claims", {})
+                claims.setdefault(judgement.claim.statement(), []).append(judgement.judgement)
     if not cases:
         raise ResultsError(f"{', '.join(map(str, run_dirs))}: no finished cases for a baseline")
+    for name, pooled in cases.items():
+        if not any(value is not None for value in pooled["speedup"]):
+            raise ResultsError(
+                f"{', '.join(map(str, run_dirs))}: case {name!r}: no speed-up over "
+                f"{GATED_OPPONENT!r} in any seed (it did not fight or did not finish): the speed "
+                f"gate would have nothing to hold runs against; use runs where {GATED_OPPONENT} "
+                "finished"
+            )
     baseline = {
         "schema_version": BASELINE_VERSION,
         "kind": BASELINE_KIND,
@@ -73,7 +94,7 @@ def write_baseline(run_dirs: list[Path], path: Path = defaults.BASELINE_PATH) ->
 def _entry(pooled: dict[str, Any]) -> dict[str, Any]:
     by_seed = pooled.pop("accuracy_by_seed")
     seeds = sorted(by_seed)
-    return {
+    entry = {
         "mode": pooled["mode"],
         "dtype": pooled["dtype"],
         "seeds": seeds,
@@ -81,6 +102,14 @@ def _entry(pooled: dict[str, Any]) -> dict[str, Any]:
         "speedup": [_rounded(value) for value in pooled["speedup"]],
         "parity": {k: _rounded(v) for k, v in pooled["parity"].items()},
     }
+    if pooled.get("claims"):
+        # A claim's judgement in the baseline is the one every run gave; runs that disagree
+        # leave it undecided (a claim that flips between runs is not one to gate on).
+        entry["claims"] = {
+            statement: judgements[0] if len(set(judgements)) == 1 else UNDECIDED
+            for statement, judgements in pooled["claims"].items()
+        }
+    return entry
 
 
 def _rounded(value: Any) -> Any:
@@ -129,12 +158,25 @@ def _check_entry(entry: Any, where: str) -> None:
         )
     speedups = entry.get("speedup")
     if not (
-        isinstance(speedups, list) and all(s is None or (_number(s) and s > 0) for s in speedups)
+        isinstance(speedups, list)
+        and all(s is None or (_number(s) and s > 0) for s in speedups)
+        and any(s is not None for s in speedups)  # none at all would switch the speed gate off
     ):
-        raise ResultsError(f"{where}: 'speedup' must be a list of numbers > 0, got {speedups!r}")
+        raise ResultsError(
+            f"{where}: 'speedup' must be a list of numbers > 0 with at least one number "
+            f"(the speed gate's reference), got {speedups!r}"
+        )
     parity = entry.get("parity", {})
     if not (
         isinstance(parity, dict)
         and all(g is None or (_number(g) and g >= 0) for g in parity.values())
     ):
         raise ResultsError(f"{where}: 'parity' must map fighters to numbers >= 0, got {parity!r}")
+    claims = entry.get("claims", {})  # absent in baselines made before claims: none to gate on
+    if not (
+        isinstance(claims, dict)
+        and all(isinstance(k, str) and v in JUDGEMENTS for k, v in claims.items())
+    ):
+        raise ResultsError(
+            f"{where}: 'claims' must map claims to one of {', '.join(JUDGEMENTS)}, got {claims!r}"
+        )

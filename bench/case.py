@@ -9,6 +9,7 @@ from typing import Any
 
 from numpy_nn import ACTIVATIONS, DTYPES, INITIALIZERS, LOSSES, default_loss_for, make_optimizer
 
+from .claims import Claim, parse_claims
 from .datasets import resolve_params
 from .errors import SuiteError
 from .fighters.roster import DEFAULT_FIGHTERS, ROSTER, FighterConfig
@@ -37,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "target_accuracy": None,
     "time_limit": 1800.0,  # seconds one fighter may train one fight before it is stopped
     "fighters": list(DEFAULT_FIGHTERS),
+    "claim": [],  # claims under test (bench/claims.py): judged, never part of the fingerprint
 }
 CASE_KEYS = ("name", "dataset", "hidden", *DEFAULTS, *ROSTER)
 
@@ -82,6 +84,7 @@ class Case:
     target_accuracy: float | None
     time_limit: float
     fighters: dict[str, FighterSettings] = field(default_factory=dict)
+    claims: tuple[Claim, ...] = ()  # left out of as_dict: a claim changes no fight
 
     def output_activation(self, n_classes: int) -> str:
         """The output layer's activation: explicit, or sigmoid for 2 classes, else softmax."""
@@ -230,6 +233,10 @@ def parse_case(
             merged = {key: overrides.get(key, raw[key]) for key in FIGHTER_KEYS}
             where = lambda key, f=fighter, o=overrides: f"{f}.{key}" if key in o else key  # noqa: E731
             settings[fighter] = _parse_fighter(merged, where, fail)
+    target = None if target is None else float(target)
+    claims = parse_claims(
+        raw["claim"], label, fighters, list(known), target, fighters_override is not None
+    )
     return Case(
         name=name,
         description=str(raw["description"]),
@@ -244,9 +251,10 @@ def parse_case(
         mode=raw["mode"],
         dtype=raw["dtype"],
         seeds=seeds,
-        target_accuracy=None if target is None else float(target),
+        target_accuracy=target,
         time_limit=float(raw["time_limit"]),
         fighters={name: settings[name] for name in fighters},
+        claims=claims,
     )
 
 

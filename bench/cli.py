@@ -10,17 +10,34 @@ from pathlib import Path
 
 from . import defaults
 from .datasets import describe_datasets
+from .doctor.command import add_parser as add_doctor
 from .errors import HarnessError
 from .suite import SUITES_DIR, load_suite
 
 
 def _writable_file(path: Path, flag: str) -> None:
     """Refuse, before a long run, a file the run will not be able to write at its end."""
-    folder = path.parent if path.parent != Path("") else Path(".")
-    if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
-        raise HarnessError(f"{flag} {path}: not a writable file")
-    if not path.exists() and folder.exists() and not os.access(folder, os.W_OK):
-        raise HarnessError(f"{flag} {path}: cannot write in {folder}")
+    if path.exists():
+        if not path.is_file() or not os.access(path, os.W_OK):
+            raise HarnessError(f"{flag} {path}: not a writable file")
+        return
+    # The file will be made, with any missing folders, in the nearest folder that exists.
+    folder = next(parent for parent in path.absolute().parents if parent.exists())
+    if not folder.is_dir():
+        raise HarnessError(f"{flag} {path}: cannot write in {folder} (not a folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise HarnessError(f"{flag} {path}: cannot write in {folder} (no permission)")
+
+
+def _check_history(path: Path) -> None:
+    """Refuse, before any training, a history file the run could not append to at its end."""
+    from .history import read_history
+
+    _writable_file(path, "--history")
+    try:
+        read_history(path)
+    except HarnessError as err:
+        raise HarnessError(f"--history {err}; fix or move it (nothing was run)") from err
 
 
 def _resume_command(run_dir: Path) -> str:
@@ -38,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     check_parallel(args.jobs, args.scheduler)
 
     if args.history:
-        _writable_file(Path(args.history), "--history")
+        _check_history(Path(args.history))
     fighters = None
     if args.fighters:
         fighters = [name.strip() for name in args.fighters.split(",") if name.strip()]
@@ -121,25 +138,45 @@ def _compare(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         parity_tolerance=args.parity_tolerance,
     )
-    rows = compare_runs(current, baseline, limits)
+    claims = None
+    if args.claims:
+        from .claim_judge import judge_run
+
+        if not any(entry.get("claims") for entry in baseline["cases"].values()):
+            raise HarnessError(
+                f"--claims: {args.baseline} holds no claim judgements (made before claims, or "
+                "its suite makes none); make a new baseline from runs of a suite with claims"
+            )
+        claims = judge_run(run)
+    rows = compare_runs(current, baseline, limits, claims)
     runs = ", ".join(baseline.get("run_ids", []))
     print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
     regressed = [row for row in rows if row.verdict == "REGRESSED"]
-    print(f"\n{len(regressed)} regressed, {len(rows) - len(regressed)} ok or improved")
-    return 1 if regressed else 0
+    undecided = [row for row in rows if row.verdict == "UNDECIDED"]
+    passed = len(rows) - len(regressed) - len(undecided)
+    counts = f"{len(regressed)} regressed, "
+    if undecided:
+        counts += f"{len(undecided)} undecided (no data to judge: the gate fails), "
+    print(f"\n{counts}{passed} ok or improved")
+    return 1 if regressed or undecided else 0
 
 
 def _baseline(args: argparse.Namespace) -> int:
     from .baseline import write_baseline
 
     runs = [Path(run_dir) for run_dir in args.run_dirs]
-    print(f"baseline written: {write_baseline(runs, Path(args.out))}")
+    left_out: list[str] = []
+    written = write_baseline(runs, Path(args.out), left_out)
+    for reason in left_out:
+        print(f"warning: left out {reason}", file=sys.stderr)
+    print(f"baseline written: {written}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     from .fighters.roster import DEFAULT_FIGHTERS, ROSTER
+    from .fighters.user import installed_fighters
 
     print("fighters (* in the default roster):")
     for name, config in ROSTER.items():
@@ -147,6 +184,8 @@ def _list(args: argparse.Namespace) -> int:
         why = config.unavailable_reason()
         state = f"UNAVAILABLE: {why}" if why else "available"
         print(f"  {mark} {name:<20} {state:<12} {config.description}")
+    for name, config in installed_fighters().items():
+        print(f"    {name:<20} {'installed':<12} {config.description}")
     print("\nsuites (bench/suites/):")
     for path in sorted(SUITES_DIR.glob("*.toml")):
         suite = load_suite(path)
@@ -190,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="render report.md and report.html from a run")
     report.add_argument("run_dir", help="a results/<run-id> folder")
     report.set_defaults(handler=_report)
-    compare = commands.add_parser("compare", help="hold a run against the baseline (1: regressed)")
+    compare = commands.add_parser(
+        "compare", help="hold a run against the baseline (1: regressed or undecided)"
+    )
     compare.add_argument("run_dir", help="a results/<run-id> folder")
     compare.add_argument("--baseline", default=str(defaults.BASELINE_PATH), help="[%(default)s]")
     compare.add_argument(
@@ -214,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.PARITY_TOLERANCE,
         help="fair float64 cases [%(default)s]",
     )
+    compare.add_argument(
+        "--claims",
+        action="store_true",
+        help="also gate on the suite's claims: supported in the baseline, refuted now, regressed",
+    )
     compare.set_defaults(handler=_compare)
     baseline = commands.add_parser("baseline", help="write the baseline from one or more runs")
     baseline.add_argument("run_dirs", nargs="+", help="results/<run-id> folders (seeds pooled)")
@@ -221,12 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.set_defaults(handler=_baseline)
     listing = commands.add_parser("list", help="list suites and datasets")
     listing.set_defaults(handler=_list)
+    add_doctor(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code (1 regressed, 2 unusable input)."""
     args = build_parser().parse_args(argv)
+    args.words = list(sys.argv[2:] if argv is None else argv[1:])  # for the doctor's report
     try:
         return args.handler(args)
     except HarnessError as err:

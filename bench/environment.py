@@ -9,6 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .blas_kernels import cpu_level
+
 # Read at import by BLAS, OpenMP, TensorFlow, Keras or XLA: each can change who wins.
 WATCHED_VARIABLES = (
     "OPENBLAS_CORETYPE",
@@ -153,6 +155,7 @@ def describe_environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "host": platform.node(),
         "cpu": cpu_model(),
+        "cpu_vector_level": cpu_level(cpu_flags()),
         "cores": os.cpu_count(),
         "blas": blas_pools(),
         "variables": watched_variables(),

@@ -31,6 +31,9 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes files owner-only; results are meant to be shared
         os.replace(tmp, path)
+    except OSError as err:  # e.g. a folder in the file's place, a full disk
+        Path(tmp).unlink(missing_ok=True)
+        raise HarnessError(f"{path}: cannot write here ({err.strerror or err})") from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case
+from .load import LoadWatch
 from .progress import Progress
 from .records import Fight, display_name
 from .results import ResultsError, case_file, read_case_result, write_case_result
@@ -45,31 +46,37 @@ class PlannedFight:
         return f"[{self.index}/{self.total}] {self.case.name} seed {self.seed}"
 
 
-def _reusable(run_dir: Path, case: Case, seed: int, fingerprint: str) -> tuple[Fight | None, str]:
+def _reusable(
+    run_dir: Path, run_id: str, case: Case, seed: int, fingerprint: str | None
+) -> tuple[Fight | None, str]:
     """A finished result to keep on resume, or None and why the fight must run (again)."""
     path = case_file(run_dir, case.name, seed)
-    if not path.exists():
+    if fingerprint is None or not path.exists():
         return None, ""
     try:
         fight = read_case_result(path)
     except ResultsError as err:
         return None, f"its result file is unusable ({err})"
+    # A file copied in from another run, or under another fight's name, may carry the same
+    # fingerprint: it is not this fight's result, and the report would leave it out for good.
+    if fight.run_id != run_id:
+        return None, f"its result file belongs to run {fight.run_id!r}, not {run_id!r}"
+    if (fight.case_name, fight.seed) != (case.name, seed):
+        return None, f"its result file holds case {fight.case_name!r} seed {fight.seed}"
     if fight.config_fingerprint != fingerprint:
         return None, "the suite, its data or a fighter's code changed since it ran"
     return fight, ""
 
 
 def plan_fights(
-    run_dir: Path, cases: list[Case], fingerprints: dict[tuple[str, int], str]
+    run_dir: Path, run_id: str, cases: list[Case], fingerprints: dict[tuple[str, int], str]
 ) -> list[PlannedFight]:
     """Every case x seed in suite order, each with the result a resume keeps, if any."""
     pairs = [(case, seed) for case in cases for seed in case.seeds]
     planned = []
     for index, (case, seed) in enumerate(pairs, start=1):
         fingerprint = fingerprints.get((case.name, seed))
-        kept, why = (None, "")
-        if fingerprint is not None:
-            kept, why = _reusable(run_dir, case, seed, fingerprint)
+        kept, why = _reusable(run_dir, run_id, case, seed, fingerprint)
         planned.append(PlannedFight(index, len(pairs), case, seed, fingerprint, kept, why))
     return planned
 
@@ -98,9 +105,10 @@ def describe_fight(fight: Fight) -> str:
 class Ledger:
     """Writes each result as it arrives, keeps summary.csv current and counts the outcome."""
 
-    def __init__(self, run_dir: Path, progress: Progress):
+    def __init__(self, run_dir: Path, progress: Progress, load: LoadWatch | None = None):
         self.run_dir = run_dir
         self.progress = progress
+        self.load = load  # sampled after each fight: was the machine busy while it was timed?
         self.summary = Summary(run_dir)
         self.outcome = RunOutcome(run_dir, 0, 0, 0)
 
@@ -117,6 +125,8 @@ class Ledger:
         self.summary.add(fight)
         self.summary.write()
         self.outcome.finished += 1
+        if self.load is not None:
+            self.load.sample()
         self.outcome.fighter_failures += sum(r.status == "failed" for r in fight.fighters.values())
         self.progress.line(f"{planned.where}{where}: {describe_fight(fight)}")
         return fight

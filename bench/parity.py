@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import defaults
 from .records import Fight
 
 # Per-epoch losses this close (relative to max(1, |loss|)) are the same number. In float64 every
@@ -19,7 +20,7 @@ from .records import Fight
 # agree to 1e-7 for ten epochs, then part (4.8e-4 by epoch 20 at learning rate 0.01) while the
 # float64 run stays at 1e-16. So float32 is held over its first EARLY_EPOCHS epochs, before the
 # drift, to 1e-4: far below a difference worth a round, far above rounding.
-PARITY_TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
+PARITY_TOLERANCE = {"float64": defaults.PARITY_TOLERANCE, "float32": 1e-4}
 EARLY_EPOCHS = 10
 
 

@@ -32,6 +32,15 @@ class WorkerLost(Exception):
     """The worker died or was killed; the message says how."""
 
 
+class CallFailed(Exception):
+    """A call's function raised in the worker (which lives on); the message is the exception."""
+
+    def __init__(self, error: str, traceback: str, unsupported: bool):
+        super().__init__(error)
+        self.traceback = traceback
+        self.unsupported = unsupported  # the fighter raised Unsupported: it cannot express this
+
+
 def _project_root() -> str:
     return str(Path(__file__).resolve().parent.parent)
 
@@ -39,7 +48,13 @@ def _project_root() -> str:
 class Worker:
     """One fighter's worker process."""
 
-    def __init__(self, config: FighterConfig, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        config: FighterConfig,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        tasks: bool = True,
+    ):
         self.config = config
         self.log_path = log_path
         self.settings: dict[str, Any] = {}
@@ -59,7 +74,8 @@ class Worker:
             start_new_session=True,  # Ctrl-C reaches the coordinator, which stops its workers
         )
         self._started = time.monotonic()
-        self._send({"kind": "start", "config": config}, "starting")
+        # tasks=False: a worker that only answers calls skips importing the training code.
+        self._send({"kind": "start", "config": config, "tasks": tasks}, "starting")
 
     def wait_ready(self) -> None:
         """Wait until the worker has imported its framework (it is started without waiting)."""
@@ -89,6 +105,16 @@ class Worker:
             if on_epoch is not None:
                 on_epoch(reply["epoch"], {"loss": reply["loss"]})
 
+    def call(self, function: str, kwargs: dict[str, Any], timeout: float, doing: str) -> Any:
+        """Run `module:function`(model class, options, **kwargs) in the worker; its value, or
+        CallFailed when it raised, WorkerLost when the worker died or ran out of time."""
+        self.wait_ready()
+        self._send({"kind": "call", "function": function, "kwargs": kwargs}, doing)
+        reply = self._receive(time.monotonic() + timeout, f"{doing} (limit {timeout:g} s)")
+        if reply["error"] is not None:
+            raise CallFailed(reply["error"], reply["traceback"], reply["unsupported"])
+        return reply["value"]
+
     def _receive(self, deadline: float, doing: str) -> dict[str, Any]:
         header = self._read(_HEADER.size, deadline, doing)
         (size,) = _HEADER.unpack(header)
@@ -98,8 +124,10 @@ class Worker:
         fd = self.process.stdout.fileno()
         chunks, missing = [], size
         while missing:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            # Past the deadline, what already waits in the pipe is still read: a worker started
+            # ahead of its turn sent its "ready" long before anyone asked.
+            remaining = max(0.0, deadline - time.monotonic())
+            if not select.select([fd], [], [], remaining)[0]:
                 self.kill()
                 raise WorkerLost(f"timed out while {doing}: worker killed")
             chunk = os.read(fd, min(missing, 1 << 20))
@@ -167,10 +195,12 @@ class WorkerPool:
         log_dir: Path,
         env: dict[str, str] | None = None,
         fighters: dict[str, FighterConfig] | None = None,
+        tasks: bool = True,
     ):
         self.log_dir = Path(log_dir)
         self.env = env or {}
         self.fighters = fighters or {}  # fighters beyond the roster (a user's own)
+        self.tasks = tasks  # whether its workers train fights (False: they only answer calls)
         self._workers: dict[str, Worker] = {}
 
     def run(
@@ -185,6 +215,20 @@ class WorkerPool:
             return {"status": "failed", "reason": str(err).splitlines()[0], "traceback": str(err)}
         record["process"] = worker.settings
         return record
+
+    def call(
+        self, fighter: str, function: str, kwargs: dict[str, Any], timeout: float, doing: str
+    ) -> Any:
+        """Worker.call in this fighter's worker; a lost worker is replaced next time."""
+        try:
+            return self._worker(fighter).call(function, kwargs, timeout, doing)
+        except WorkerLost:
+            self._workers.pop(fighter, None)
+            raise
+
+    def worker(self, fighter: str) -> Worker:
+        """This fighter's live worker, started if need be."""
+        return self._worker(fighter)
 
     def start(self, fighters: list[str]) -> None:
         """Start the workers of these fighters at once, so their frameworks import side by side."""
@@ -209,7 +253,9 @@ class WorkerPool:
     def _worker(self, fighter: str) -> Worker:
         if fighter not in self._workers:
             config = self.config(fighter)
-            self._workers[fighter] = Worker(config, self.log_dir / f"{fighter}.log", self.env)
+            self._workers[fighter] = Worker(
+                config, self.log_dir / f"{fighter}.log", self.env, self.tasks
+            )
         return self._workers[fighter]
 
     def close(self) -> None:

@@ -47,9 +47,15 @@ def _check_case(suite: Suite, case: Case, data: Dataset) -> None:
     try:
         Network(tiny, loss=case.loss_for(data.n_classes), l2=case.l2)
     except ValueError as err:
-        field = "loss" if case.loss else "output"
+        field, value = ("loss", case.loss) if case.loss else ("output", case.output)
+        choices = (
+            "leave loss unset to follow the output layer"
+            if case.loss
+            else "leave output unset (sigmoid for 2 classes, softmax for more)"
+        )
         raise SuiteError(
-            f"{label}: field {field!r}: {err} (dataset {data.name!r} has {data.n_classes} classes)"
+            f"{label}: field {field!r}: {value!r} does not fit: {err} (dataset {data.name!r} "
+            f"has {data.n_classes} classes); {choices}"
         ) from err
 
 

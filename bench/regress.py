@@ -2,7 +2,7 @@
 
 Tracked per case: David's test accuracy, parity in fair float64 cases, and David's speed-up over
 the gated opponent measured in the same run (so a slower machine does not look like a
-regression). Absolute seconds are shown, never gated on.
+regression); with --claims, each claim's judgement too. Absolute seconds are shown, never gated on.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import defaults, stats
 from .baseline import GATED_OPPONENT
+from .claim_judge import REFUTED, SUPPORTED, ClaimJudgement
 from .errors import HarnessError
 from .records import display_name
 from .speed import GATE_SPEED
@@ -52,8 +53,11 @@ class Row:
     baseline: str
     now: str
     change: str
-    verdict: str  # "ok" | "improved" | "REGRESSED"
+    verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED" (no data: fails the gate too)
     test: str
+
+
+FAILING = ("REGRESSED", "UNDECIDED")
 
 
 def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Thresholds) -> Row:
@@ -105,9 +109,20 @@ def _compare_speed(
     metric = f"David speed-up vs {display_name(opponent)}"
     base_values = [r for r in base["speedup"] if r is not None]
     now_values = [r for r in now.speedups.get(opponent, []) if r is not None]
-    if not base_values or not now_values:
-        return Row(case, metric, "-", "-", "-", "ok", "no speed-up to compare")
-    base_median, now_median = float(np.median(base_values)), float(np.median(now_values))
+    # No numbers on either side is no evidence that David kept his speed: the gate fails.
+    if not base_values:
+        test = f"the baseline holds no speed-up over {display_name(opponent)}: nothing to hold"
+        return Row(case, metric, "-", "-", "-", "UNDECIDED", test)
+    base_median = float(np.median(base_values))
+    if not now_values:
+        why = (
+            f"{display_name(opponent)} did not fight in this case"
+            if opponent not in now.speedups
+            else f"no seed where David and {display_name(opponent)} both finished"
+        )
+        test = f"no speed-up in this run ({why}): the speed gate cannot decide"
+        return Row(case, metric, f"{base_median:.4g}x", "-", "-", "UNDECIDED", test)
+    now_median = float(np.median(now_values))
     slowdown = base_median / now_median  # how many times slower David got, relatively
     way, how = _separated(now_values, base_values, limits.alpha)
     if way == "slower" and slowdown > limits.speed_factor:
@@ -148,10 +163,41 @@ def _compare_parity(case: str, base: dict, now: CaseSummary, limits: Thresholds)
     return rows
 
 
+def _compare_claims(case: str, base: dict, now: list[ClaimJudgement]) -> list[Row]:
+    """A claim supported in the baseline and refuted now (or no longer made) regressed."""
+    now_by_statement = {judgement.claim.statement(): judgement for judgement in now}
+    rows = []
+    for statement, before in (base.get("claims") or {}).items():
+        metric = f"claim: {statement}"
+        judgement = now_by_statement.pop(statement, None)
+        if judgement is None:
+            verdict = "REGRESSED" if before == SUPPORTED else "ok"
+            test = "the claim is not made in this run (was the suite's claim changed?)"
+            rows.append(Row(case, metric, before, "-", "-", verdict, test))
+            continue
+        after = judgement.judgement
+        if before == SUPPORTED and after == REFUTED:
+            verdict = "REGRESSED"
+        elif before == REFUTED and after == SUPPORTED:
+            verdict = "improved"
+        else:
+            verdict = "ok"
+        test = f"{judgement.measured_text()}; {judgement.test}"
+        rows.append(Row(case, metric, before, after, "-", verdict, test))
+    for statement, judgement in now_by_statement.items():
+        test = f"not in the baseline; {judgement.measured_text()}"
+        rows.append(Row(case, f"claim: {statement}", "-", judgement.judgement, "-", "ok", test))
+    return rows
+
+
 def compare_runs(
-    current: dict[str, CaseSummary], baseline: dict[str, Any], limits: Thresholds = Thresholds()
+    current: dict[str, CaseSummary],
+    baseline: dict[str, Any],
+    limits: Thresholds = Thresholds(),
+    claims: list[ClaimJudgement] | None = None,
 ) -> list[Row]:
-    """Every tracked metric of every baseline case, judged against the current run."""
+    """Every tracked metric of every baseline case, judged against the current run; `claims`
+    (this run's claim judgements) also gates each case's claims."""
     opponent = baseline.get("opponent", GATED_OPPONENT)
     rows: list[Row] = []
     for case, base in baseline["cases"].items():
@@ -163,6 +209,8 @@ def compare_runs(
         rows.append(_compare_accuracy(case, base, now, limits))
         rows += _compare_parity(case, base, now, limits)
         rows.append(_compare_speed(case, base, now, opponent, limits))
+        if claims is not None:
+            rows += _compare_claims(case, base, [j for j in claims if j.case == case])
     return rows
 
 

@@ -22,6 +22,7 @@ SCHEMA_VERSION = 2
 SCHEMA_PATH = Path(__file__).with_name("result_schema.json")
 RUN_FILE = "run.json"
 CASES_DIR = "cases"
+NOT_SELECTED = " (dropped from the suite, or not chosen by --cases/--seeds)"
 
 
 class ResultsError(HarnessError):
@@ -83,8 +84,12 @@ def validate_case_result(result: Any, source: str | Path = "result") -> None:
 
 
 def case_file(run_dir: Path, case_name: str, seed: int) -> Path:
-    """Where the result of one case and seed lives."""
-    return Path(run_dir) / CASES_DIR / f"{case_name}--seed{seed}.json"
+    """Where the result of one case and seed lives: always directly inside `cases/`."""
+    folder = Path(run_dir) / CASES_DIR
+    path = folder / f"{case_name}--seed{seed}.json"
+    if path.parent != folder or case_name.startswith(".") or not case_name:
+        raise ResultsError(f"case name {case_name!r}: its result file would leave {folder}")
+    return path
 
 
 def write_case_result(run_dir: Path, result: dict[str, Any]) -> Fight:
@@ -107,14 +112,16 @@ def load_fights(run_dir: Path) -> tuple[list[Fight], list[str]]:
     """Every fight of a run in case-then-seed order, and the files left out with the reason.
 
     A file that cannot be read, does not match the schema, is named for another case or seed
-    than it holds, or belongs to another run is left out (and said so): it would otherwise mix
-    another configuration into this run's verdicts.
+    than it holds, belongs to another run, is not one of the fights run.json plans now (a case or
+    seed dropped from the suite since), or ran with a configuration other than the plan's is left
+    out (and said so): it would otherwise mix another configuration into this run's verdicts.
     """
     run_dir = Path(run_dir)
     folder = run_dir / CASES_DIR
     if not folder.is_dir():
         raise ResultsError(f"{run_dir}: not a run folder (no {CASES_DIR}/ inside)")
-    run_id = load_run_info(run_dir).get("run_id")
+    info = load_run_info(run_dir)
+    run_id = info.get("run_id")
     fights, ignored = [], []
     for path in sorted(folder.glob("*.json")):
         try:
@@ -122,15 +129,43 @@ def load_fights(run_dir: Path) -> tuple[list[Fight], list[str]]:
         except ResultsError as err:
             ignored.append(str(err))
             continue
+        outside = _outside_plan(fight, info)
         if path.name != case_file(run_dir, fight.case_name, fight.seed).name:
             ignored.append(f"{path}: holds case {fight.case_name!r} seed {fight.seed}")
         elif run_id and fight.run_id != run_id:
             ignored.append(f"{path}: belongs to run {fight.run_id!r}, not {run_id!r}")
+        elif outside:
+            ignored.append(f"{path}: {outside}")
         else:
             fights.append(fight)
-    order = {name: index for index, name in enumerate(load_run_info(run_dir).get("case_names", []))}
+    names = info.get("case_names") if isinstance(info.get("case_names"), list) else []
+    order = {name: index for index, name in enumerate(names)}
     fights.sort(key=lambda f: (order.get(f.case_name, len(order)), f.case_name, f.seed))
     return fights, ignored
+
+
+def _outside_plan(fight: Fight, info: dict[str, Any]) -> str | None:
+    """Why a fight is not one of the run's fights as run.json describes them now, or None."""
+    which = f"case {fight.case_name!r} seed {fight.seed}"
+    plan, names = info.get("plan"), info.get("case_names")
+    if isinstance(plan, list):
+        planned = {
+            (entry.get("case"), entry.get("seed")): entry.get("config_fingerprint")
+            for entry in plan
+            if isinstance(entry, dict)
+            and isinstance(entry.get("case"), str)
+            and isinstance(entry.get("seed"), int)
+        }
+        key = (fight.case_name, fight.seed)
+        if key not in planned:
+            return f"{which} is not part of this run's suite now{NOT_SELECTED}"
+        if planned[key] not in (None, fight.config_fingerprint):
+            return (
+                f"{which} ran with an earlier configuration of the suite (a resume runs it again)"
+            )
+    elif isinstance(names, list) and fight.case_name not in names:  # run.json before plans
+        return f"{which} is not part of this run's suite now{NOT_SELECTED}"
+    return None
 
 
 def load_run_info(run_dir: Path) -> dict[str, Any]:

@@ -29,6 +29,7 @@ ACCURACY_TEST = "Wilson 95% intervals"
 LOSS_TEST = "paired t-interval over seeds (95%)"
 PARITY_TEST = "parity check (identical to {} relative to max(1, |loss|))"
 ONE_SEED_TEST = "one seed: no interval"
+ONE_SEED_EPOCHS = "the epochs of one seed are not independent samples"
 SPEED_TESTS = {
     "fair": f"ratio of {VERDICT_SPEED['fair']}s, 95% CI by bootstrap over seeds, then epochs",
     "native": "geometric mean of per-seed training-time ratios, t-interval 95%",
@@ -172,6 +173,15 @@ def speed_round(fights: Sequence[Fight], opponent: str) -> Round:
         return Round("speed", DRAW, "speed a draw: timings too small to compare", test, **values)
     if mode == "fair":
         speedup = medians[opponent] / medians[DAVID]
+        if len(fights) < 2:
+            # The epochs of one seed share its process, data and machine state: they are not
+            # independent draws, so they alone give no interval (and no winner).
+            sentence = (
+                f"speed a draw: median epoch time {format_seconds(medians[DAVID])} vs "
+                f"{format_seconds(medians[opponent])}, ratio {three_digits(speedup)}x, "
+                f"{ONE_SEED_TEST} ({ONE_SEED_EPOCHS})"
+            )
+            return Round("speed", DRAW, sentence, ONE_SEED_TEST, estimate=speedup, **values)
         low, high = stats.bootstrap_median_ratio(
             _per_seed(fights, opponent), _per_seed(fights, DAVID)
         )

@@ -14,24 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case
+from .defaults import DATASET_CACHE
 from .environment import describe_environment
 from .errors import HarnessError
 from .executor import failed_fight, run_fight
 from .files import write_json
-from .ledger import (
-    Ledger,
-    PlannedFight,
-    RunOutcome,
-    needed_fighters,
-    plan_fights,
-)
-from .lock import RunLock
+from .ledger import Ledger, PlannedFight, RunOutcome, needed_fighters, plan_fights
+from .load import LoadWatch
+from .lock import LOCK_FILE, RunLock
 from .pool import WorkerPool
 from .preflight import preflight
 from .progress import Progress
 from .records import display_name
-from .results import RUN_FILE, SCHEMA_VERSION, ResultsError, load_run_info
+from .results import CASES_DIR, RUN_FILE, SCHEMA_VERSION, ResultsError, case_file, load_run_info
 from .suite import Suite, SuiteError
+from .summary import SUMMARY_FILE
 
 LOG_DIR = "logs"
 
@@ -111,12 +108,37 @@ class _FightDisplay:
         self.progress.epoch(epoch, logs)
 
 
+def _check_paths(run_dir: Path, jobs: list[tuple[Case, int]]) -> None:
+    """Refuse, before anything trains, a run folder whose result paths cannot be written."""
+    folders = [run_dir / CASES_DIR, run_dir / LOG_DIR]
+    files = [run_dir / SUMMARY_FILE, *(case_file(run_dir, case.name, seed) for case, seed in jobs)]
+    for path, folder in [*((p, True) for p in folders), *((p, False) for p in files)]:
+        if path.exists() and not (path.is_dir() if folder else path.is_file()):
+            raise ResultsError(
+                f"{path}: is in the way (the run writes a {'folder' if folder else 'file'} "
+                "there); move it away, or choose another --out folder"
+            )
+
+
+def _remove_if_untouched(run_dir: Path, ours: set[str]) -> None:
+    """Remove a run folder this run created if it holds nothing but `ours` (its lock, held).
+
+    Only the lock's holder may remove the lock file: a run refused by the lock never does."""
+    try:
+        if {entry.name for entry in run_dir.iterdir()} <= ours:
+            for name in ours:
+                (run_dir / name).unlink(missing_ok=True)
+            run_dir.rmdir()
+    except OSError:
+        pass  # a folder we cannot tidy is left as it is: nothing in it matters
+
+
 def run_suite(
     suite: Suite,
     run_dir: Path,
     cases: list[Case],
     progress: Progress,
-    cache_dir: Path | None = Path("datasets"),
+    cache_dir: Path | None = DATASET_CACHE,
     worker_env: dict[str, str] | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -127,56 +149,100 @@ def run_suite(
     Dask cluster at that address. Otherwise one fight at a time, here.
     """
     check_parallel(jobs, scheduler)
+    created = not Path(run_dir).exists()
     run_dir = writable_folder(run_dir, "--out")
-    cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
+    try:
+        cache = None if cache_dir is None else str(writable_folder(cache_dir, "--cache-dir"))
+    except HarnessError:
+        if created:
+            _remove_if_untouched(run_dir, set())
+        raise
     with RunLock(run_dir):
-        previous = load_run_info(run_dir)
-        recorded = (previous.get("suite") or {}).get("name") if previous else None
-        if previous and recorded != suite.name:
-            raise ResultsError(
-                f"{run_dir} holds a run of suite {recorded!r}, not {suite.name!r}: "
-                "choose another --out folder"
-            )
-        fingerprints = preflight(suite, cases, cache)
-        run_info = {
-            "schema_version": SCHEMA_VERSION,
-            "run_id": previous.get("run_id") or run_dir.name,
-            "suite": {
-                "name": suite.name,
-                "path": str(suite.path),
-                "description": suite.description,
-            },
-            "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
-            "finished": None,
-            "case_names": [case.name for case in cases],
-            "environment": describe_environment(),
-            "execution": execution(jobs, scheduler),
-        }
-        write_json(run_dir / RUN_FILE, run_info)
-        progress.total = sum(len(case.seeds) for case in cases)
-        fights = plan_fights(run_dir, cases, fingerprints)
-        ledger = Ledger(run_dir, progress)
-        if jobs > 1 or scheduler:
-            # Dask is imported only for a parallel run.
-            from .cluster import fight_on_dask
-            from .fight_task import FightContext
+        try:
+            parallel = (jobs, scheduler)
+            return _run_locked(suite, run_dir, cases, progress, cache, worker_env, parallel)
+        except HarnessError:
+            if created:  # refused before any fight: leave no run folder behind
+                _remove_if_untouched(run_dir, {LOCK_FILE})
+            raise
 
-            # Absolute paths: a Dask worker may run elsewhere than this process's folder.
-            context = FightContext(
-                run_id=run_info["run_id"],
-                cache_dir=None if cache is None else str(Path(cache).resolve()),
-                log_dir=str((run_dir / LOG_DIR).resolve()),
-                user_fighters=suite.user_fighters,
-                env=worker_env or {},
-                fighters=needed_fighters(fights),
-            )
-            fight_on_dask(fights, ledger, context, jobs, scheduler)
-        else:
-            pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
-            _fight_here(fights, ledger, run_info["run_id"], cache, pool)
-        outcome = ledger.close()
-        run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-        write_json(run_dir / RUN_FILE, run_info)
+
+def _run_locked(
+    suite: Suite,
+    run_dir: Path,
+    cases: list[Case],
+    progress: Progress,
+    cache: str | None,
+    worker_env: dict[str, str] | None,
+    parallel: tuple[int, str | None],
+) -> RunOutcome:
+    jobs, scheduler = parallel
+    previous = load_run_info(run_dir)
+    recorded = (previous.get("suite") or {}).get("name") if previous else None
+    if previous and recorded != suite.name:
+        raise ResultsError(
+            f"{run_dir} holds a run of suite {recorded!r}, not {suite.name!r}: "
+            "choose another --out folder"
+        )
+    _check_paths(run_dir, [(case, seed) for case in cases for seed in case.seeds])
+    fingerprints = preflight(suite, cases, cache)
+    run_info = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": previous.get("run_id") or run_dir.name,
+        "suite": {
+            "name": suite.name,
+            "path": str(suite.path),
+            "description": suite.description,
+        },
+        "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished": None,
+        "case_names": [case.name for case in cases],
+        # The fights this run is made of now: a report judges these and no others.
+        "plan": [
+            {"case": case.name, "seed": s, "config_fingerprint": fingerprints.get((case.name, s))}
+            for case in cases
+            for s in case.seeds
+        ],
+        # The claims as the suite states them now: a report judges them from here.
+        "claims": {
+            case.name: [claim.as_dict() for claim in case.claims] for case in cases if case.claims
+        },
+        "environment": describe_environment(),
+        "execution": execution(jobs, scheduler),
+        "load_average_max": None,
+    }
+    load = LoadWatch()
+    write_json(run_dir / RUN_FILE, run_info)
+    progress.total = len(run_info["plan"])
+    fights = plan_fights(run_dir, run_info["run_id"], cases, fingerprints)
+    ledger = Ledger(run_dir, progress, load)
+    if jobs > 1 or scheduler:
+        # Dask is imported only for a parallel run.
+        from .cluster import fight_on_dask
+        from .fight_task import FightContext
+
+        # Absolute paths: a Dask worker may run elsewhere than this process's folder.
+        context = FightContext(
+            run_id=run_info["run_id"],
+            cache_dir=None if cache is None else str(Path(cache).resolve()),
+            log_dir=str((run_dir / LOG_DIR).resolve()),
+            user_fighters=suite.user_fighters,
+            env=worker_env or {},
+            fighters=needed_fighters(fights),
+        )
+        fight_on_dask(fights, ledger, context, jobs, scheduler)
+    else:
+        pool = WorkerPool(run_dir / LOG_DIR, worker_env, suite.user_fighters)
+        _fight_here(fights, ledger, run_info["run_id"], cache, pool)
+    outcome = ledger.close()
+    load.sample()
+    # A resumed run was as busy as the busiest of its parts.
+    earlier = previous.get("load_average_max")
+    run_info["load_average_max"] = max(
+        (v for v in (load.highest, earlier) if isinstance(v, int | float)), default=None
+    )
+    run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_json(run_dir / RUN_FILE, run_info)
     return outcome
 
 

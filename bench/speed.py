@@ -5,7 +5,8 @@ above 1, David is faster), everywhere: verdicts, the gate, summary.csv, history 
 
 - The verdict's speed is the *median epoch time* in fair mode, where every epoch is the same
   work for every fighter; in native mode, where fighters train differently, it is the *whole
-  training time*.
+  training time*. A case's verdict pools its seeds: the ratio of the median epoch times over
+  all seeds' epochs (rounds.speed_round), its interval resampling seeds, then epochs.
 - The gate's speed is the *fast epoch time*, the 10th percentile of a fighter's epoch times: on a
   shared machine a burst of load slows a whole case and the median moves with it, while the fast
   epochs are the ones the machine let run undisturbed (timeit takes the minimum for the same

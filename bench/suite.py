@@ -103,7 +103,9 @@ def load_suite(
         raise SuiteError(
             f"{path}: [suite]: unknown field(s) {bad_header}; valid: {', '.join(SUITE_KEYS)}"
         )
-    name = str(header.get("name", path.stem))
+    name = header.get("name", path.stem)
+    if not isinstance(name, str):
+        raise SuiteError(f"{path}: [suite] name: must be a string, got {name!r}")
     if not NAME_PATTERN.fullmatch(name):
         raise SuiteError(
             f"{path}: [suite] name {name!r}: must be 1-100 letters, digits, '_', '.', '-'"

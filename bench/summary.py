@@ -44,8 +44,7 @@ def summary_rows(fight: Fight) -> list[dict[str, Any]]:
                 "parity_max_loss_difference": (
                     parity[name].max_loss_difference if parity and name in parity else None
                 ),
-                # None when the fight could not take place: its data could not be built.
-                "dataset_fingerprint": fight.dataset.get("fingerprint"),
+                "dataset_fingerprint": fight.dataset.get("fingerprint"),  # none: data not built
             }
         )
     return rows

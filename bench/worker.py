@@ -2,8 +2,10 @@
 
 Told which fighter it is (its roster entry), it imports the framework once, says it is ready
 (with the settings in effect), then trains one task after another, each on a fresh model,
-answering each with a record. Messages are pickled frames on stdin/stdout; anything a library
-prints goes to stderr, which the pool logs to a file.
+answering each with a record. It also answers calls: a named function run on the fighter's model
+class (the doctor's probes), whose exception comes back as an answer, not as the worker's end.
+Messages are pickled frames on stdin/stdout; anything a library prints goes to stderr, which the
+pool logs to a file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pickle
 import struct
 import sys
 import time
+import traceback
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,6 +72,24 @@ def process_settings(config: FighterConfig) -> dict[str, Any]:
     }
 
 
+def call(message: dict[str, Any], model_class: type, config: FighterConfig) -> dict[str, Any]:
+    """Run `module:function`(model_class, options, **kwargs); an exception becomes the answer."""
+    from .fighters.base import Unsupported
+
+    module, _, name = message["function"].partition(":")
+    try:
+        function = getattr(importlib.import_module(module), name)
+        value = function(model_class, dict(config.options), **message["kwargs"])
+    except Exception as err:  # the fighter's failure is the answer; the worker lives on
+        return {
+            "kind": "answer",
+            "error": f"{type(err).__name__}: {err}",
+            "unsupported": isinstance(err, Unsupported),
+            "traceback": traceback.format_exc(),
+        }
+    return {"kind": "answer", "value": value, "error": None}
+
+
 def main() -> int:
     """Serve tasks for one fighter until stdin closes or a 'stop' message arrives."""
     replies = os.fdopen(os.dup(1), "wb")
@@ -79,7 +100,8 @@ def main() -> int:
         return 0
     config: FighterConfig = start["config"]
     model_class = config.load_model_class()  # imports the framework: seconds, once
-    from .train import run_task
+    if start.get("tasks", True):  # the training code imports scikit-learn: seconds more
+        from .train import run_task
 
     send(replies, {"kind": "ready", "settings": process_settings(config)})
     last = 0.0
@@ -97,6 +119,11 @@ def main() -> int:
         message = receive(requests)
         if message is None or message.get("kind") == "stop":
             return 0
+        if message.get("kind") == "call":
+            send(replies, call(message, model_class, config))
+            continue
+        from .train import run_task
+
         record = run_task(message["task"], model_class, config.options, report)
         send(replies, {"kind": "record", "record": record})
 

@@ -85,6 +85,9 @@ def test_every_fight_is_recorded_and_valid(tiny_run):
     ]
     run = load_run_info(run_dir)
     assert run["finished"] and run["environment"]["cores"] >= 1 and run["suite"]["name"] == "tiny"
+    # The busiest moment of the run, as the system reports it (the report warns above 1.5 x cores).
+    assert run["load_average_max"] > 0
+    assert run["environment"]["cpu_vector_level"] in ("SSE", "AVX", "AVX2", "AVX-512")
 
 
 def test_summary_holds_every_fighters_numbers(tiny_run):

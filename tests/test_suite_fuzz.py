@@ -39,6 +39,7 @@ KEYS = [
     "david",
     "keras",
     "sklearn",
+    "claim",
 ]
 GOOD = {
     "name": ["moons", "a.b-c_1", "x" * 100],

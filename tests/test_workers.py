@@ -1,5 +1,6 @@
 """Fighters in worker processes: isolation, crashes, hangs, and a coordinator free of TensorFlow."""
 
+import select
 import subprocess
 import sys
 import textwrap
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.fighters.roster import fighter_config
+from bench.pool import STARTUP_SECONDS, Worker
 from bench.progress import Progress
 from bench.results import load_run
 from bench.runner import run_suite
@@ -126,3 +129,17 @@ def test_the_coordinator_never_imports_a_framework(tmp_path):
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=600)
     result = (tmp_path / "run" / "cases" / "moons--seed0.json").read_text()
     assert '"status": "ok"' in result
+
+
+def test_a_worker_started_ahead_of_its_turn_is_not_timed_out(tmp_path):
+    """Workers start side by side at the beginning of a run; one whose turn comes after its
+    startup deadline has passed was ready all along and must not be killed for it."""
+    worker = Worker(fighter_config("sklearn"), tmp_path / "sklearn.log")
+    try:
+        assert select.select([worker.process.stdout.fileno()], [], [], 120)[0]  # "ready" sent
+        worker._started -= 10 * STARTUP_SECONDS  # its turn comes long after the deadline
+        worker.wait_ready()
+        assert worker.settings["versions"]["sklearn"]
+        assert worker.process.poll() is None
+    finally:
+        worker.kill()

@@ -9,7 +9,9 @@ every fighter trains in a process of its own.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import HarnessError
@@ -35,6 +37,10 @@ class FighterConfig:
         """The model class: `module:Class`, or `path/to/file.py:Class` for a user's own code."""
         where, _, class_name = self.model.rpartition(":")
         if where.endswith(".py"):
+            # As `python file.py` would: the file's folder on the path, so it imports its siblings.
+            folder = str(Path(where).parent)
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
             spec = importlib.util.spec_from_file_location(f"fighter_{self.name}", where)
             if spec is None or spec.loader is None:
                 raise HarnessError(f"fighter {self.name!r}: cannot load {where}")

@@ -1,4 +1,4 @@
-"""Report pictures as PNG bytes: loss curves, confusion matrices, trend."""
+"""Report pictures as PNG bytes: loss curves, confusion matrices, trend, scaling."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..records import DAVID, Fight, display_name
+from ..scaling import Crossover, Point
 from .canvas import FIGHTER_COLOURS, figure, grid_shape, note, png, seeds_text
 
 LOG_SCALE_RANGE = 30.0  # max/min loss ratio above which a linear axis flattens the tail
@@ -152,3 +153,40 @@ def _mean_curve(series: Sequence[Sequence[float | None]]) -> np.ndarray:
     counts = finite.sum(axis=0)
     totals = np.where(finite, table, 0.0).sum(axis=0)
     return np.divide(totals, counts, out=np.full(length, np.nan), where=counts > 0)
+
+
+def scaling(points: Sequence[Point], fighters: Sequence[str], turns: Sequence[Crossover]) -> bytes:
+    """Seconds per step against FLOPs per step on log-log axes, David's turns marked."""
+    colours = _colours(fighters)
+    with figure(1, 1, figsize=(8.0, 4.5)) as (fig, ax):
+        for name in fighters:
+            mine = sorted((p for p in points if p.fighter == name), key=lambda p: p.flops)
+            ax.plot(
+                [p.flops for p in mine],
+                [p.step_seconds * 1e3 for p in mine],
+                "o",
+                color=colours[name],
+                markersize=7 if name == DAVID else 5,
+                label=display_name(name),
+            )
+        for turn in turns:
+            if turn.at is not None:
+                ax.axvline(turn.at, color=colours[turn.opponent], linestyle=":", linewidth=1.2)
+                ax.annotate(
+                    f"turn vs {display_name(turn.opponent)}",
+                    (turn.at, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    rotation=90,
+                    va="top",
+                    ha="right",
+                    fontsize=7,
+                    color=colours[turn.opponent],
+                )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("FLOPs per training step")
+        ax.set_ylabel("ms per step")
+        ax.set_title("Time per step against work per step (median over seeds)", fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+        return png(fig)

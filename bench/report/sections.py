@@ -1,4 +1,4 @@
-"""The report of a run, in reading order: the card, the fighters, each case, trend, environment."""
+"""The report of a run, in reading order: claims, the card, fighters, cases, trend, environment."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+from ..blas_kernels import older_kernels
 from ..defaults import HISTORY_PATH
 from ..fighters.roster import ROSTER
 from ..history import read_history
+from ..load import busy_warning
 from ..records import Fight, display_name
 from ..results import ResultsError, Run
 from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
@@ -17,8 +19,10 @@ from ..verdict import Verdict, judge, scoreboard
 from ..wording import MISSING, flatten
 from . import plots
 from .case_section import case_section, speed_cell
+from .claims_section import claims_section
 from .document import Block, Document, Figure, Heading, Paragraph, Table
 from .machines import parallel_note
+from .scaling_section import scaling_section
 
 
 def build_document(run: Run) -> Document:
@@ -31,9 +35,11 @@ def build_document(run: Run) -> Document:
         for case, fights in by_case.items()
     }
     every = [verdict for case_verdicts in verdicts.values() for verdict in case_verdicts]
-    blocks: list[Block] = [Heading(1, title), *_run_summary(run)]
+    blocks: list[Block] = [Heading(1, title), *_run_summary(run), *_machine_warnings(run)]
+    blocks += claims_section(run)  # the question a reader brings: does the article hold?
     blocks += _card(every, opponents, list(by_case))
     blocks += _fighters_section(run.fights)
+    blocks += scaling_section(by_case, verdicts)
     for index, (case, fights) in enumerate(by_case.items()):
         blocks += case_section(index, fights, verdicts[case])
     blocks += _trend_section(run)
@@ -134,14 +140,57 @@ def _card(verdicts: Sequence[Verdict], opponents: Sequence[str], cases: list[str
     return blocks
 
 
-def _fighters_section(fights: Sequence[Fight]) -> list[Block]:
-    """Each fighter's configuration, as its worker process reported it."""
+def _processes(fights: Sequence[Fight]) -> dict[str, dict[str, Any]]:
+    """Each fighter's worker settings as it reported them ({} where it never reported)."""
     processes: dict[str, dict[str, Any]] = {}
     for fight in fights:
         for name, record in fight.fighters.items():
             if record.process and not processes.get(name):
                 processes[name] = record.process
             processes.setdefault(name, {})
+    return processes
+
+
+def _machine_warnings(run: Run) -> list[Block]:
+    """Warnings about the machine that can change who wins: load, and BLAS kernels."""
+    environment = run.info.get("environment")
+    environment = environment if isinstance(environment, dict) else {}
+    busy = busy_warning(run.info.get("load_average_max"), environment.get("cores"))
+    blocks = [Paragraph(busy[:1].upper() + busy[1:], lead="Warning:")] if busy else []
+    return blocks + _kernel_warning(environment, run.fights)
+
+
+def _kernel_warning(environment: dict[str, Any], fights: Sequence[Fight]) -> list[Block]:
+    """A warning when a fighter's BLAS runs older kernels than this CPU supports."""
+    cpu = environment.get("cpu_vector_level")
+    if not cpu:
+        return []
+    affected = {
+        name: older
+        for name, process in _processes(fights).items()
+        if (older := older_kernels(cpu, process.get("blas") or []))
+    }
+    if not affected:
+        return []
+    kernels = sorted({kernel for older in affected.values() for kernel in older})
+    forced = (environment.get("variables") or {}).get("OPENBLAS_CORETYPE")
+    cause = f", forced by OPENBLAS_CORETYPE={forced}" if forced else ""
+    return [
+        Paragraph(
+            f"NumPy's BLAS ran {', '.join(kernels)} kernels on a CPU with {cpu}{cause}, in the "
+            f"workers of {', '.join(display_name(n) for n in affected)}. Fighters that compute "
+            "with NumPy (David, scikit-learn) then run below this machine's matrix rate while "
+            "TensorFlow and JAX use their own kernels, which can change who wins the "
+            "compute-bound cases. To compare, run again with the variable unset (and "
+            "OPENBLAS_L2_SIZE with it).",
+            lead="Warning:",
+        )
+    ]
+
+
+def _fighters_section(fights: Sequence[Fight]) -> list[Block]:
+    """Each fighter's configuration, as its worker process reported it."""
+    processes = _processes(fights)
     rows = [
         [
             display_name(name),

@@ -1,0 +1,268 @@
+"""The three checks' comparisons: the network's numbers against Keras's, pinned where they part.
+
+Each comparison returns a Finding: pass or fail, one precise line, and where it is pinned (the
+layer, W or b, the optimiser step) so that tests and reports read the same facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import hints
+from .finding import Finding, relative_gap
+from .problems import (
+    FINITE_DIFFERENCE_STEP,
+    FORWARD_TOLERANCE,
+    GRADIENT_TOLERANCE,
+    TRAINING_TOLERANCE,
+    Instance,
+    describe_optimizer,
+)
+
+PARAMS = ("W", "b")
+
+
+def _layer_name(layers: list[dict[str, Any]], index: int) -> str:
+    layer = layers[index]
+    return f"layer {index} ({layer['activation']}, {layer['input_dim']}->{layer['output_dim']})"
+
+
+def compare_round_trip(inst: Instance, read_back: list) -> Finding | None:
+    """None when get_weights returns what set_weights was given; else the failure."""
+    for index, (given, got) in enumerate(zip(inst.weights, read_back, strict=True)):
+        for name, expected, actual in zip(PARAMS, given, got, strict=True):
+            gap, what = relative_gap(actual, expected, 1.0)
+            if gap > FORWARD_TOLERANCE:
+                hint = None
+                if what is None:
+                    pass
+                elif actual.shape == expected.T.shape and np.allclose(actual, expected.T):
+                    hint = "get_weights returns W transposed: (output_dim, input_dim)"
+                return Finding(
+                    "forward",
+                    "fail",
+                    f"get_weights() after set_weights() returns a different {name} for "
+                    f"{_layer_name(inst.layers, index)}: {what or f'gap {gap:.3g}'}",
+                    problem=inst.name,
+                    layer=index,
+                    parameter=name,
+                    gap=gap,
+                    hint=hint,
+                )
+    return None
+
+
+def compare_forward(inst: Instance, yours: dict[str, Any], keras: dict[str, Any]) -> Finding:
+    """Every layer's output against Keras's; the first that differs, by how much, and why."""
+    reference = keras["layers"]
+    if len(yours["layers"]) != len(reference):
+        return Finding(
+            "forward",
+            "fail",
+            f"{yours['how']} gave {len(yours['layers'])} outputs for {len(reference)} layers",
+            problem=inst.name,
+        )
+    gaps = []
+    for index, (mine, theirs) in enumerate(zip(yours["layers"], reference, strict=True)):
+        if isinstance(mine, str):
+            gaps.append((index, None, mine))
+            continue
+        gap, what = relative_gap(mine, theirs, 1.0)
+        gaps.append((index, gap, what))
+        if gap > FORWARD_TOLERANCE:
+            return _forward_failure(inst, yours, reference, gaps)
+    final_gap, what = relative_gap(yours["final"], reference[-1], 1.0)
+    if final_gap > FORWARD_TOLERANCE:
+        return _forward_failure(inst, yours, reference, gaps)
+    measured = [g for _, g, _ in gaps if g is not None]
+    return Finding(
+        "forward",
+        "pass",
+        f"every layer's output matches Keras's (largest gap {max(measured):.2g}, "
+        f"tolerance {FORWARD_TOLERANCE:g})",
+        problem=inst.name,
+        gap=max(measured),
+        details=[
+            "weights set, then read back unchanged by get_weights()",
+            f"layer outputs read with {yours['how']}",
+        ],
+    )
+
+
+def _forward_failure(inst: Instance, yours, reference, gaps) -> Finding:
+    unprobed = [what for _, gap, what in gaps if gap is None]
+    index, gap, what = next(
+        (i, g, w) for i, g, w in gaps if g is not None and g > FORWARD_TOLERANCE
+    )
+    if unprobed and index > 0 and gaps[index - 1][1] is None:
+        return Finding(
+            "forward",
+            "fail",
+            f"the output differs from Keras's by {gap:.3g}; the layer cannot be pinned: "
+            f"{unprobed[0]} (give your class a layer_outputs(x) method)",
+            problem=inst.name,
+            layer=index,
+            gap=gap,
+        )
+    mine, theirs = yours["layers"][index], reference[index]
+    where = what
+    if what is None:
+        row, unit = np.unravel_index(np.argmax(np.abs(mine - theirs)), theirs.shape)
+        where = (
+            f"largest gap {gap:.3g} at sample {row}, unit {unit}: yours {mine[row, unit]:.6g}, "
+            f"Keras {theirs[row, unit]:.6g}"
+        )
+    x_in = inst.x if index == 0 else reference[index - 1]
+    w, b = inst.weights[index]
+    hint = None if what else hints.forward_hint(inst.layers[index], x_in, w, b, mine)
+    if what and what.startswith("shape"):
+        hint = "outputs are (samples, output_dim): samples in rows, one column per unit"
+    before = (
+        f"; the layers before it agree to {max(g for _, g, _ in gaps[:index]):.2g}" if index else ""
+    )
+    return Finding(
+        "forward",
+        "fail",
+        f"{_layer_name(inst.layers, index)} is the first whose output differs from Keras's: "
+        f"{where}{before}",
+        problem=inst.name,
+        layer=index,
+        gap=gap,
+        hint=hint,
+    )
+
+
+def compare_gradients(
+    inst: Instance, yours: dict[str, Any], keras: list, differences: list
+) -> Finding:
+    """Each parameter's gradient against Keras's and finite differences; pinned where wrong."""
+    rows, wrong, worst = [], {}, 0.0
+    for index in range(len(inst.layers)):
+        for j, name in enumerate(PARAMS):
+            mine, theirs, numeric = yours["grads"][index][j], keras[index][j], differences[index][j]
+            vs_keras, what = relative_gap(mine, theirs, 1e-12)
+            vs_fd, _ = relative_gap(mine, numeric, 1e-12)
+            # Central differences fail where a ReLU kink lies within the step: trusted only
+            # where they agree with Keras.
+            fd_trusted = relative_gap(numeric, theirs, 1e-12)[0] <= GRADIENT_TOLERANCE
+            bad = vs_keras > GRADIENT_TOLERANCE or (fd_trusted and vs_fd > GRADIENT_TOLERANCE)
+            worst = max(worst, vs_keras)
+            if bad:
+                wrong.setdefault(index, []).append(name)
+            rows.append(
+                [
+                    str(index),
+                    inst.layers[index]["activation"],
+                    name,
+                    what or f"{vs_keras:.2g}",
+                    f"{vs_fd:.2g}" + ("" if fd_trusted else " (kink: not used)"),
+                    "WRONG" if bad else "ok",
+                ]
+            )
+    table = (["layer", "activation", "param", "vs Keras", "vs finite diff.", ""], rows)
+    details = [
+        f"your gradients read with {yours['how']}",
+        "gaps: max |yours - reference| / max |reference| per parameter array; finite "
+        f"differences: central, step {FINITE_DIFFERENCE_STEP:g}, of the loss of your own "
+        "predictions",
+    ]
+    if not wrong:
+        return Finding(
+            "gradients",
+            "pass",
+            f"every parameter's gradient matches Keras's and finite differences (largest gap "
+            f"{worst:.2g}, tolerance {GRADIENT_TOLERANCE:g})",
+            problem=inst.name,
+            gap=worst,
+            table=table,
+            details=details,
+        )
+    top = max(wrong)
+    params = wrong[top]
+    j = PARAMS.index(params[0])
+    gap, what = relative_gap(yours["grads"][top][j], keras[top][j], 1e-12)
+    below = sorted((i for i in wrong if i != top), reverse=True)
+    also = f"; also wrong below it: layer {', '.join(map(str, below))}" if below else ""
+    hint = None
+    if all(np.shape(yours["grads"][i][k]) == np.shape(keras[i][k]) for i in wrong for k in (0, 1)):
+        reference = hints.Reference(
+            inst.layers, inst.weights, inst.x, inst.targets(), inst.problem.loss
+        )
+        hint = hints.gradient_hint(reference, wrong, yours["grads"], keras)
+    return Finding(
+        "gradients",
+        "fail",
+        f"{_layer_name(inst.layers, top)}: d{' and d'.join(params)} "
+        f"{'differ' if len(params) > 1 else 'differs'} from Keras's "
+        f"{f'({what})' if what else f'by {gap:.3g} (relative)'}, "
+        f"the first wrong in back-propagation order{also}",
+        problem=inst.name,
+        layer=top,
+        parameter="".join(params) if len(params) == 1 else "W and b",
+        gap=gap,
+        hint=hint,
+        table=table,
+        details=details,
+    )
+
+
+def compare_training(
+    inst: Instance, name: str, optimizer: dict[str, Any], yours: list, keras: list
+) -> Finding:
+    """The weights after every step against Keras's: the step where they part, and how far."""
+    label = describe_optimizer(optimizer)
+    if len(yours) != len(keras):
+        return Finding(
+            "training",
+            "fail",
+            f"{label}: your fit called the epoch callback {len(yours)} times for "
+            f"{len(keras)} epochs of one step each",
+            problem=inst.name,
+            optimizer=name,
+        )
+    gaps = []
+    for step, (mine, theirs) in enumerate(zip(yours, keras, strict=True), start=1):
+        per_array = [
+            (relative_gap(u, k, 1.0)[0], index, PARAMS[j])
+            for index, (pair_u, pair_k) in enumerate(zip(mine, theirs, strict=True))
+            for j, (u, k) in enumerate(zip(pair_u, pair_k, strict=True))
+        ]
+        gap, index, param = max(per_array)
+        gaps.append(gap)
+        if gap > TRAINING_TOLERANCE:
+            first = f"one step agrees ({gaps[0]:.2g}); " if step > 1 else ""
+            return Finding(
+                "training",
+                "fail",
+                f"{label}: {first}the trajectories part at step {step} of {len(keras)}: "
+                f"weights {gap:.3g} apart (largest at layer {index} {param}); "
+                f"after {len(keras)} steps: {_final_gap(yours[-1], keras[-1]):.3g}",
+                problem=inst.name,
+                layer=index,
+                parameter=param,
+                step=step,
+                optimizer=name,
+                gap=gap,
+                hint=hints.training_hint(
+                    optimizer, inst.weights, yours[step - 1], keras[step - 1], step
+                ),
+            )
+    return Finding(
+        "training",
+        "pass",
+        f"{label}: one step {gaps[0]:.2g} apart, {len(keras)} steps: largest gap "
+        f"{max(gaps):.2g} (tolerance {TRAINING_TOLERANCE:g})",
+        problem=inst.name,
+        optimizer=name,
+        gap=max(gaps),
+    )
+
+
+def _final_gap(yours: list, keras: list) -> float:
+    return max(
+        relative_gap(u, k, 1.0)[0]
+        for pair_u, pair_k in zip(yours, keras, strict=True)
+        for u, k in zip(pair_u, pair_k, strict=True)
+    )

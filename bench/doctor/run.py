@@ -1,0 +1,299 @@
+"""The doctor's visit: the checks in order, each in worker processes, stopping at the first failure.
+
+The patient (the user's class) and the reference (Keras, deterministic, float64) each run in a
+worker process of their own (bench/pool.py): the coordinator never imports TensorFlow, and a
+network that raises, hangs or crashes its process becomes a failed check with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import HarnessError
+from ..fair_start import BatchSchedule
+from ..fighters.roster import FighterConfig, fighter_config
+from ..pool import CallFailed, WorkerLost, WorkerPool
+from . import problems as p
+from .compare import (
+    compare_forward,
+    compare_gradients,
+    compare_round_trip,
+    compare_training,
+)
+from .finding import Finding
+from .problems import describe_optimizer
+
+REFERENCE = "keras-deterministic"  # op determinism on, oneDNN off: the parity proof's Keras
+REFERENCE_SECONDS = 600.0
+SPEED = {"fighters": ("david", "keras"), "samples": 2000, "batch": 32, "epochs": 6}
+SPEED_DTYPE = "float32"
+CHECKS = {
+    "forward": "1. forward pass against Keras, from the same weights",
+    "gradients": "2. gradients against finite differences and against Keras",
+    "training": "3. training against Keras: one optimiser step, then a few hundred",
+}
+
+
+@dataclass
+class Options:
+    """What the doctor runs."""
+
+    problems: list[str] = field(default_factory=lambda: list(p.PROBLEMS))
+    optimizers: list[str] = field(default_factory=lambda: list(p.DEFAULT_OPTIMIZERS))
+    steps: int = p.DEFAULT_STEPS
+    time_limit: float = 120.0
+    speed: bool = True
+
+
+@dataclass
+class Diagnosis:
+    """Everything the doctor found, in the order it looked."""
+
+    patient: FighterConfig
+    reference: dict[str, Any] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (name, described or skipped)
+    findings: list[Finding] = field(default_factory=list)
+    speed: Finding | None = None
+
+    @property
+    def failure(self) -> Finding | None:
+        """The first failed check, if any."""
+        return next((f for f in self.findings if f.failed), None)
+
+
+# The reference's answers by question: deterministic Keras answers the same question alike, so a
+# process that examines several networks (the tests) asks it once.
+_ANSWERS: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
+class _Stop(Exception):
+    """The patient failed: the visit ends with this finding."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+class _Visit:
+    """One doctor's visit: the pool, the calls, and the findings as they come."""
+
+    def __init__(self, pool: WorkerPool, patient: str, options: Options, say: Callable):
+        self.pool, self.patient, self.options, self.say = pool, patient, options, say
+        self.reference: dict[str, Any] = {}  # the reference process's settings, once it answered
+
+    def ask(self, fighter: str, probe: str, doing: str, check: str, problem: str, **kwargs):
+        """A probe's value; the patient's failure stops the visit, the reference's is ours."""
+        # The time limit is the patient's: the reference (and David, Keras for speed) get ample
+        # time, as a loaded machine can slow Keras's first graph build past a short limit.
+        limit = self.options.time_limit if fighter == self.patient else REFERENCE_SECONDS
+        key = None
+        if fighter == REFERENCE and fighter != self.patient:
+            key = hashlib.sha256(pickle.dumps((probe, kwargs))).hexdigest()
+            if key in _ANSWERS:
+                value, self.reference = _ANSWERS[key]
+                return value
+        try:
+            value = self.pool.call(fighter, f"bench.doctor.probes:{probe}", kwargs, limit, doing)
+            if key is not None:
+                self.reference = self.pool.worker(REFERENCE).settings
+                _ANSWERS[key] = (value, self.reference)
+            return value
+        except (CallFailed, WorkerLost) as err:
+            if fighter != self.patient:
+                raise HarnessError(
+                    f"doctor: the reference ({fighter}) failed while {doing}: {err}"
+                ) from err
+            if isinstance(err, CallFailed) and err.unsupported:
+                raise
+            lines = str(err).splitlines()
+            if isinstance(err, CallFailed):
+                message, trace = f"your network raised {lines[0]} while {doing}", err.traceback
+            else:  # died or timed out: the pool's words, and the tail of the process's log
+                what = lines[0].removeprefix("worker process ").removesuffix(":")
+                message, trace = f"your network's process {what}", "\n".join(lines[1:])
+            raise _Stop(
+                Finding(
+                    check,
+                    "fail",
+                    message,
+                    problem=problem,
+                    traceback=trace.strip().splitlines()[-12:],
+                )
+            ) from None
+
+    def both(self, probe: str, doing: str, check: str, problem: str, **kwargs) -> tuple:
+        """The same probe in the patient's process and in the reference's."""
+        mine = self.ask(self.patient, probe, doing, check, problem, **kwargs)
+        return mine, self.ask(REFERENCE, probe, doing, check, problem, **kwargs)
+
+
+def diagnose(
+    patient: FighterConfig,
+    options: Options,
+    log_dir: Path,
+    say: Callable = print,
+    pool: WorkerPool | None = None,
+) -> Diagnosis:
+    """Examine the patient; the findings stop at the first failure. A pool given is reused (its
+    reference worker with it) and left open."""
+    diagnosis = Diagnosis(patient)
+    chosen = [p.instance(p.PROBLEMS[name]) for name in options.problems]
+    own = pool is None
+    pool = pool or WorkerPool(log_dir, tasks=False)
+    pool.fighters[patient.name] = patient
+    with pool if own else contextlib.nullcontext(pool):
+        pool.start([patient.name, REFERENCE])
+        visit = _Visit(pool, patient.name, options, say)
+        try:
+            supported = _forward(visit, chosen, diagnosis)
+            for inst in supported:
+                say(f"gradients: {inst.name}")
+                diagnosis.findings.append(_gradients(visit, inst))
+            trained = _training(visit, supported[0], diagnosis)
+            if options.speed and trained:
+                diagnosis.speed = _speed(visit, supported[0], trained)
+        except _Stop as stop:
+            diagnosis.findings.append(stop.finding)
+        finally:
+            diagnosis.reference = visit.reference
+    return diagnosis
+
+
+def _forward(visit: _Visit, chosen: list[p.Instance], diagnosis: Diagnosis) -> list[p.Instance]:
+    supported = []
+    for inst in chosen:
+        visit.say(f"forward pass: {inst.name}")
+        common = {"layers": inst.layers, "loss": inst.problem.loss, "weights": inst.weights}
+        try:
+            read_back = visit.ask(
+                visit.patient, "round_trip", "loading weights", "forward", inst.name, **common
+            )
+        except CallFailed as err:  # Unsupported: the network cannot express this problem
+            why = str(err).removeprefix("Unsupported: ")
+            diagnosis.problems.append((inst.name, f"skipped: your network does not support {why}"))
+            continue
+        diagnosis.problems.append((inst.name, inst.describe()))
+        supported.append(inst)
+        failure = compare_round_trip(inst, read_back)
+        if failure is not None:
+            raise _Stop(failure)
+        mine, keras = visit.both("outputs", "predicting", "forward", inst.name, x=inst.x, **common)
+        finding = compare_forward(inst, mine, keras)
+        diagnosis.findings.append(finding)
+        if finding.failed:
+            raise _Stop(diagnosis.findings.pop())
+    if not supported:
+        reasons = "; ".join(f"{name}: {why}" for name, why in diagnosis.problems)
+        raise _Stop(Finding("forward", "fail", f"no problem the network supports ({reasons})"))
+    return supported
+
+
+def _gradients(visit: _Visit, inst: p.Instance) -> Finding:
+    common = {"layers": inst.layers, "loss": inst.problem.loss, "weights": inst.weights}
+    doing = "computing gradients"
+    mine, keras = visit.both(
+        "gradients", doing, "gradients", inst.name, x=inst.x, y=inst.y, **common
+    )
+    differences = visit.ask(
+        visit.patient,
+        "finite_differences",
+        "computing finite differences",
+        "gradients",
+        inst.name,
+        x=inst.x,
+        targets=inst.targets(),
+        step=p.FINITE_DIFFERENCE_STEP,
+        **common,
+    )
+    finding = compare_gradients(inst, mine, keras["grads"], differences)
+    if finding.failed:
+        raise _Stop(finding)
+    return finding
+
+
+def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str]:
+    """Each optimiser's trajectories; the names of those that agree."""
+    steps, agreed = inst.steps(visit.options.steps), []
+    for name in visit.options.optimizers:
+        visit.say(f"training: {inst.name}, {name}")
+        optimizer = p.OPTIMIZERS[name]
+        kwargs = {"layers": inst.layers, "loss": inst.problem.loss, "optimizer": optimizer}
+        kwargs.update(weights=inst.weights, x=inst.x, y=inst.y, steps=steps)
+        try:
+            mine = visit.ask(
+                visit.patient, "trajectory", "training", "training", inst.name, **kwargs
+            )
+        except CallFailed as err:
+            diagnosis.findings.append(
+                Finding(
+                    "training",
+                    "skipped",
+                    f"{name}: your network does not support "
+                    f"{str(err).removeprefix('Unsupported: ')}",
+                    problem=inst.name,
+                    optimizer=name,
+                )
+            )
+            continue
+        keras = visit.ask(REFERENCE, "trajectory", "training", "training", inst.name, **kwargs)
+        finding = compare_training(inst, name, optimizer, mine, keras)
+        if finding.failed:
+            raise _Stop(finding)
+        diagnosis.findings.append(finding)
+        agreed.append(name)
+    return agreed
+
+
+def _speed(visit: _Visit, inst: p.Instance, optimizers: list[str]) -> Finding:
+    """Median epoch time of the patient, David and Keras on a larger copy of the problem."""
+    big = p.instance(inst.problem, n_samples=SPEED["samples"])
+    optimizer = p.OPTIMIZERS[optimizers[-1]]
+    batches = BatchSchedule(len(big.x), SPEED["epochs"], SPEED["batch"], p.SEED)
+    kwargs = {"layers": big.layers, "loss": inst.problem.loss, "optimizer": optimizer}
+    kwargs.update(weights=big.weights, x=big.x, y=big.y, batches=batches, dtype=SPEED_DTYPE)
+    fighters = [visit.patient] + [f for f in SPEED["fighters"] if f != visit.patient]
+    visit.pool.start(fighters)
+    rows, mine = [], None
+    for fighter in fighters:
+        visit.say(f"speed: {fighter}")
+        name = "yours" if fighter == visit.patient else fighter_config(fighter).display
+        try:
+            seconds = visit.ask(fighter, "timing", "timing", "speed", inst.name, **kwargs)
+        except (_Stop, HarnessError) as err:
+            rows.append([name, "-", "-", f"failed: {str(err).splitlines()[0]}"])
+            continue
+        median = statistics.median(seconds[1:])  # the first epoch warms up (or compiles)
+        mine = median if fighter == visit.patient else mine
+        per_step = median / batches.steps_per_epoch
+        rows.append([name, f"{median * 1e3:.3g}", f"{per_step * 1e6:.3g}", _versus(median, mine)])
+    return Finding(
+        "speed",
+        "info",
+        f"{SPEED_DTYPE}, {inst.name} with {len(big.x)} samples, {big.sizes()}, batch "
+        f"{SPEED['batch']}, {describe_optimizer(optimizer)}, {SPEED['epochs']} epochs; the "
+        "median epoch after the first; one short run, indicative only",
+        problem=inst.name,
+        table=(["fighter", "ms per epoch", "us per step", "against yours"], rows),
+    )
+
+
+def _versus(seconds: float, yours: float | None) -> str:
+    if not yours:
+        return "-"
+    if seconds == yours:
+        return "-"
+    ratio = seconds / yours
+    return f"{1 / ratio:.3g}x faster" if ratio < 1 else f"{ratio:.3g}x slower"
+
+
+def progress(line: str) -> None:
+    """What the doctor is doing, on stderr (the report goes to stdout)."""
+    print(f"doctor: {line}", file=sys.stderr, flush=True)
