@@ -26,6 +26,7 @@ from .ledger import Ledger, PlannedFight
 from .progress import Progress
 
 ATTEMPTS = 2  # a fight whose Dask worker is lost runs once more, elsewhere
+RETRY = object()  # _result's answer when a fight must run again
 CONNECT_SECONDS = 30
 JOIN_SECONDS = 300  # how long a run on an existing cluster waits for its first worker
 LOCAL_SETTINGS = {
@@ -77,19 +78,21 @@ def fight_on_dask(
             planned, attempt = attempts.pop(future.key)
             result = _result(future, planned, attempt, context, board)
             future.release()  # a result held on a worker would be recomputed if it were lost
-            if result is None:
+            if result is RETRY:
                 finished.add(submit(planned, attempt + 1))
                 continue
-            worker = (result.get("machine") or {}).get("worker_name")
-            ledger.record(planned, result, f" (worker {worker})" if worker else "")
+            if result is not None:
+                worker = (result.get("machine") or {}).get("worker_name")
+                ledger.record(planned, result, f" (worker {worker})" if worker else "")
             board.finished(planned.index)
         client.unsubscribe_topic(TOPIC)
 
 
 def _result(
     future: Future, planned: PlannedFight, attempt: int, context: FightContext, board: FightBoard
-) -> dict[str, Any] | None:
-    """The fight's result; None when it must run again; a failed fight when it cannot."""
+) -> dict[str, Any] | None | object:
+    """The fight's result to write; RETRY when it must run again; None when nothing may be
+    written (a resume runs it again)."""
     case, seed = planned.case, planned.seed
     if future.status == "error":
         error = future.exception()
@@ -99,21 +102,26 @@ def _result(
         lost = f"Dask worker {last.name} ({last.address}) was lost (died or was killed) mid-fight"
         if attempt < ATTEMPTS:
             board.requeue(planned.index, f"{lost}; running it again on another worker")
-            return None
+            return RETRY
         why = f"{lost}, and so was the worker of its one retry"
-        return failed_fight(case, seed, context.run_id, why, context.user_fighters)
+        failed = failed_fight(case, seed, context.run_id, why, context.user_fighters)
+        # Filed under the fight's configuration, as a crashed fighter is: the report shows it
+        # and a resume keeps it (remove its file to run it again).
+        failed["config_fingerprint"] = planned.fingerprint or failed["config_fingerprint"]
+        return failed
     result = future.result()
     computed = result.get("config_fingerprint")
     if planned.fingerprint and not result.get("error") and computed != planned.fingerprint:
         # The worker's code, packages or data differ from this checkout's: its numbers would be
-        # filed under a configuration they do not belong to.
+        # filed under a configuration they do not belong to, so none are written.
         worker = (result.get("machine") or {}).get("worker")
-        why = (
-            f"Dask worker {worker} computed configuration fingerprint {computed[:12]}, this "
-            f"checkout {planned.fingerprint[:12]}: its code, packages or data differ; install "
-            "the same commit there"
+        board.progress.line(
+            f"{planned.where}: not recorded: Dask worker {worker} computed configuration "
+            f"fingerprint {computed[:12]}, this checkout {planned.fingerprint[:12]}: its code, "
+            "packages or data differ from this checkout's; install the same commit there and "
+            "run again to resume"
         )
-        return failed_fight(case, seed, context.run_id, why, context.user_fighters)
+        return None
     return result
 
 

@@ -3,10 +3,12 @@ and two workers, each its own process) give the numbers of a sequential run give
 threads, bit for bit; a worker killed mid-fight and a coordinator killed mid-run lose no
 finished fight."""
 
+import contextlib
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -172,31 +174,30 @@ def test_a_local_cluster_gives_the_sequential_numbers_bit_for_bit(
     assert {p.name for p in (tmp_path / "run" / "logs").iterdir()} <= {"dask-0", "dask-1"}
 
 
-@pytest.fixture
-def cluster_by_hand(tmp_path):
-    """`dask scheduler` and two `dask worker`s, each its own process, on localhost."""
-    scheduler_file = tmp_path / "scheduler.json"
-    paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+@contextlib.contextmanager
+def cluster_by_hand(folder, workers=("w0", "w1"), code=ROOT):
+    """`dask scheduler` and `dask worker`s, each its own process, on localhost, importing the
+    harness from `code`."""
+    scheduler_file = folder / "scheduler.json"
+    paths = [str(code), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     common = ["--no-dashboard", "--host", "127.0.0.1", "--scheduler-file", str(scheduler_file)]
-    log = open(tmp_path / "cluster.log", "wb")  # noqa: SIM115  (open while the cluster runs)
+    log = open(folder / "cluster.log", "wb")  # noqa: SIM115  (open while the cluster runs)
     start = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", "0", *common]
-    processes = [subprocess.Popen(start, env=env, stdout=log, stderr=log, cwd=tmp_path)]
+    processes = [subprocess.Popen(start, env=env, stdout=log, stderr=log, cwd=folder)]
     try:
         deadline = time.monotonic() + 120
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         address = json.loads(scheduler_file.read_text())["address"]
-        for name in ("w0", "w1"):
+        for name in workers:
             worker = [sys.executable, "-m", "distributed.cli.dask_worker", "--nthreads", "1"]
             worker += ["--name", name, *common]
-            processes.append(
-                subprocess.Popen(worker, env=env, stdout=log, stderr=log, cwd=tmp_path)
-            )
+            processes.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log, cwd=folder))
         from distributed import Client
 
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)  # both count when shares are worked out
+        with Client(address, timeout=60) as client:  # all count when shares are worked out
+            client.wait_for_workers(len(workers), timeout=120)
         yield address
     finally:
         for process in processes[::-1]:
@@ -211,12 +212,13 @@ def cluster_by_hand(tmp_path):
 
 @pytest.mark.slow
 def test_a_cluster_started_by_hand_gives_the_sequential_numbers(
-    sequential, suite_path, cache, tmp_path, cluster_by_hand
+    sequential, suite_path, cache, tmp_path
 ):
-    run = run_parallel(suite_path, cache, tmp_path / "run", scheduler=cluster_by_hand)
+    with cluster_by_hand(tmp_path) as address:
+        run = run_parallel(suite_path, cache, tmp_path / "run", scheduler=address)
     assert numbers(tmp_path / "run") == sequential
     info = load_run_info(tmp_path / "run")["execution"]
-    assert info == {"mode": "dask-scheduler", "scheduler": cluster_by_hand}
+    assert info == {"mode": "dask-scheduler", "scheduler": address}
     threads = max(1, len(usable_cpus()) // 2)  # two workers on this host: half each
     for fight in run.fights:
         assert fight.machine["worker_name"] in ("w0", "w1")
@@ -483,3 +485,41 @@ def test_a_fight_whose_worker_is_lost_twice_is_recorded_as_failed_with_the_reaso
         rf"\[1/1\] moons seed 0: {lost}; running it again on another worker", lines[1]
     )
     assert lines[-1] == f"[1/1] moons seed 0: could not run: {fight.error}"
+    # Filed under the fight's configuration, as a crashed fighter is: the report shows it, and a
+    # resume keeps it (its file removed, it runs again).
+    again = run_suite(
+        suite, tmp_path / "run", suite.cases, Progress(1, io.StringIO()), tmp_path / "cache"
+    )
+    assert (again.finished, again.resumed) == (0, 1)
+
+
+@pytest.mark.slow
+def test_a_worker_running_other_code_has_its_fights_refused_and_a_resume_runs_them(
+    suite_path, cache, tmp_path
+):
+    other = tmp_path / "other-checkout"  # the same harness, David's code one comment apart
+    skip = shutil.ignore_patterns("__pycache__")
+    for package in ("bench", "numpy_nn", "keras_ref"):
+        shutil.copytree(ROOT / package, other / package, ignore=skip)
+    with (other / "numpy_nn" / "__init__.py").open("a") as source:
+        source.write("# an edit made on the worker's machine only\n")
+    suite = load_suite(suite_path)
+    cases = [case for case in suite.cases if case.name == "moons"]
+    stream = io.StringIO()
+    with cluster_by_hand(tmp_path, workers=("w0",), code=other) as address:
+        outcome = run_suite(
+            suite, tmp_path / "run", cases, Progress(2, stream), cache, scheduler=address
+        )
+    assert (outcome.finished, outcome.resumed) == (0, 0)
+    assert not list((tmp_path / "run" / "cases").glob("*.json"))  # nothing filed wrongly
+    refused = [line for line in stream.getvalue().splitlines() if "not recorded" in line]
+    assert len(refused) == 2, stream.getvalue()
+    assert re.fullmatch(
+        r"\[1/2\] moons seed 0: not recorded: Dask worker tcp://127\.0\.0\.1:\d+ computed "
+        r"configuration fingerprint [0-9a-f]{12}, this checkout [0-9a-f]{12}: its code, packages "
+        r"or data differ from this checkout's; install the same commit there and run again to "
+        r"resume",
+        refused[0],
+    )
+    again = run_suite(suite, tmp_path / "run", cases, Progress(2, io.StringIO()), cache)
+    assert (again.finished, again.resumed) == (2, 0)
