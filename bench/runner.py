@@ -252,8 +252,10 @@ def _fight_here(
     """One fight after another in this process's workers: the cleanest timings."""
     progress = ledger.progress
     with pool:
-        # Every worker the run needs starts now: their frameworks import side by side.
+        # Every worker the run needs starts now: their frameworks import side by side, and the
+        # first fight waits for them all, so that none is timed while another imports.
         pool.start(needed_fighters(fights))
+        pool.wait_ready()
         for planned in fights:
             if planned.kept is not None:
                 ledger.keep(planned)
