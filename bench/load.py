@@ -24,15 +24,19 @@ def load_average() -> float | None:
 class LoadWatch:
     """The highest 1-minute load average seen at the samples taken (start, after each fight)."""
 
-    def __init__(self) -> None:
+    def __init__(self, earlier: object = None) -> None:
+        # A resumed run was as busy as the busiest of its parts: start from what it recorded.
         self.highest: float | None = None
+        self._take(earlier)
         self.sample()
 
     def sample(self) -> None:
         """Take in the load now."""
-        now = load_average()
-        if now is not None:
-            self.highest = now if self.highest is None else max(self.highest, now)
+        self._take(load_average())
+
+    def _take(self, value: object) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            self.highest = value if self.highest is None else max(self.highest, value)
 
 
 def busy_warning(highest: float | None, cores: int | None) -> str | None:

@@ -211,7 +211,7 @@ def _run_locked(
         "execution": execution(jobs, scheduler),
         "load_average_max": None,
     }
-    load = LoadWatch()
+    load = LoadWatch(previous.get("load_average_max"))
     write_json(run_dir / RUN_FILE, run_info)
     progress.total = len(run_info["plan"])
     fights = plan_fights(run_dir, run_info["run_id"], cases, fingerprints)
@@ -236,11 +236,7 @@ def _run_locked(
         _fight_here(fights, ledger, run_info["run_id"], cache, pool)
     outcome = ledger.close()
     load.sample()
-    # A resumed run was as busy as the busiest of its parts.
-    earlier = previous.get("load_average_max")
-    run_info["load_average_max"] = max(
-        (v for v in (load.highest, earlier) if isinstance(v, int | float)), default=None
-    )
+    run_info["load_average_max"] = load.highest
     run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_json(run_dir / RUN_FILE, run_info)
     return outcome

@@ -36,3 +36,8 @@ def test_the_report_opens_with_the_warning(tmp_path):
     (warning,) = warnings(busy)
     assert warning.startswith("The machine was busy: the 1-minute load average reached 8.64")
     assert warnings(quiet) == []
+
+
+def test_a_resumed_run_keeps_the_busiest_load_of_its_parts():
+    assert LoadWatch(earlier=1000.0).highest == 1000.0  # nothing today reaches it
+    assert isinstance(LoadWatch(earlier="not a number").highest, float)  # a bad record is ignored
