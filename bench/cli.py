@@ -12,6 +12,7 @@ from . import defaults
 from .datasets import describe_datasets
 from .doctor.command import add_parser as add_doctor
 from .errors import HarnessError
+from .revisions import WORKING_TREE
 from .suite import SUITES_DIR, load_suite
 
 
@@ -53,6 +54,12 @@ def _run(args: argparse.Namespace) -> int:
     from .runner import check_parallel, new_run_id, run_suite, select_cases
 
     check_parallel(args.jobs, args.scheduler)
+    if args.slow_david is not None:
+        from .fighters.roster import SLOWDOWN_VARIABLE
+
+        if not args.slow_david >= 1:
+            raise HarnessError(f"--slow-david must be a factor >= 1, got {args.slow_david!r}")
+        os.environ[SLOWDOWN_VARIABLE] = str(args.slow_david)  # the roster swaps David for it
 
     if args.history:
         _check_history(Path(args.history))
@@ -148,18 +155,68 @@ def _compare(args: argparse.Namespace) -> int:
                 "its suite makes none); make a new baseline from runs of a suite with claims"
             )
         claims = judge_run(run)
-    rows = compare_runs(current, baseline, limits, claims)
+    rows = compare_runs(current, baseline, limits, claims, gate_speed=not args.no_speed_gate)
     runs = ", ".join(baseline.get("run_ids", []))
     print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
     regressed = [row for row in rows if row.verdict == "REGRESSED"]
     undecided = [row for row in rows if row.verdict == "UNDECIDED"]
-    passed = len(rows) - len(regressed) - len(undecided)
+    shown = [row for row in rows if row.verdict.endswith("not gated)")]
+    passed = len(rows) - len(regressed) - len(undecided) - len(shown)
     counts = f"{len(regressed)} regressed, "
     if undecided:
         counts += f"{len(undecided)} undecided (no data to judge: the gate fails), "
-    print(f"\n{counts}{passed} ok or improved")
+    counts += f"{passed} ok or improved"
+    if shown:
+        counts += f", {len(shown)} speed rows shown, not gated (`continuous` gates speed)"
+    print(f"\n{counts}")
     return 1 if regressed or undecided else 0
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _continuous(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .continuous import Settings, compare_revisions, format_result
+    from .files import write_text
+    from .revisions import checked_out, default_base, repository_root
+    from .suite import find_suite
+
+    repo = repository_root(Path.cwd())
+    low, _, high = args.rounds.partition("..")
+    try:
+        min_rounds, max_rounds = int(low), int(high or low)
+    except ValueError:
+        raise HarnessError(f"--rounds {args.rounds!r}: give N or MIN..MAX, e.g. 4..10") from None
+    load_suite(args.suite)  # checked before anything is checked out: a bad suite fails at once
+    out = Path(args.out or tempfile.mkdtemp(prefix="continuous-")).absolute()
+    settings = Settings(
+        suite=find_suite(args.suite).absolute(),
+        work_dir=out,
+        cache_dir=Path(args.cache_dir).absolute(),
+        factor=args.speed_factor,
+        min_rounds=min_rounds,
+        max_rounds=max_rounds,
+        slow_head=args.slow_head,
+    )
+    base_name = args.base or default_base(repo)
+    with (
+        checked_out(repo, base_name, repo) as base,
+        checked_out(repo, args.head, repo) as head,
+    ):
+        print(
+            f"speed gate · {base.describe()} -> {head.describe()} · suite {args.suite!r}, "
+            f"{min_rounds}..{max_rounds} rounds -> {out}",
+            flush=True,
+        )
+        verdict, pairs = compare_revisions(base, head, settings, _say)
+        answer = format_result(base, head, settings, verdict, pairs)
+    print("\n" + answer)
+    write_text(out / "continuous.txt", answer + "\n")
+    return 1 if verdict.verdict in ("REGRESSED", "UNDECIDED") else 0
 
 
 def _baseline(args: argparse.Namespace) -> int:
@@ -224,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler", help="run the fights on an existing Dask cluster: tcp://HOST:PORT"
     )
     run.add_argument("--no-report", action="store_true", help="do not render the report")
+    run.add_argument(
+        "--slow-david",
+        type=float,
+        metavar="FACTOR",
+        help="TEST ONLY: David made FACTOR times slower, to measure the speed gate",
+    )
     run.add_argument("--history", help="append one row per case to this CSV (make bench does)")
     run.set_defaults(handler=_run)
     report = commands.add_parser("report", help="render report.md and report.html from a run")
@@ -260,7 +323,49 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also gate on the suite's claims: supported in the baseline, refuted now, regressed",
     )
+    compare.add_argument(
+        "--no-speed-gate",
+        action="store_true",
+        help="show the speed rows without failing on them (`continuous` gates speed)",
+    )
     compare.set_defaults(handler=_compare)
+    continuous = commands.add_parser(
+        "continuous",
+        help="the speed gate: base and head measured in turn in this job (1: David slower)",
+    )
+    continuous.add_argument(
+        "base", nargs="?", help="base revision [HEAD's first parent, or where it forked from main]"
+    )
+    continuous.add_argument(
+        "head", nargs="?", default=WORKING_TREE, help="head revision [%(default)s: the files now]"
+    )
+    continuous.add_argument(
+        "--suite", default=defaults.CONTINUOUS_SUITE, help="suite name or .toml [%(default)s]"
+    )
+    continuous.add_argument(
+        "--speed-factor",
+        type=float,
+        default=defaults.CONTINUOUS_FACTOR,
+        help="slow-down the head must be proven to exceed to fail [%(default)s]",
+    )
+    continuous.add_argument(
+        "--rounds",
+        default=f"{defaults.CONTINUOUS_MIN_ROUNDS}..{defaults.CONTINUOUS_MAX_ROUNDS}",
+        help="rounds before deciding .. at most, when noise leaves it open [%(default)s]",
+    )
+    continuous.add_argument(
+        "--out", help="folder for the rounds' runs and the answer [a temporary folder]"
+    )
+    continuous.add_argument(
+        "--cache-dir", default=str(defaults.DATASET_CACHE), help="dataset cache [%(default)s]"
+    )
+    continuous.add_argument(
+        "--slow-head",
+        type=float,
+        metavar="FACTOR",
+        help="TEST ONLY: the head's David made FACTOR times slower (measures the gate)",
+    )
+    continuous.set_defaults(handler=_continuous)
     baseline = commands.add_parser("baseline", help="write the baseline from one or more runs")
     baseline.add_argument("run_dirs", nargs="+", help="results/<run-id> folders (seeds pooled)")
     baseline.add_argument("--out", default=str(defaults.BASELINE_PATH), help="[%(default)s]")

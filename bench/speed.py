@@ -38,6 +38,14 @@ def fast_epoch_seconds(record: FighterRecord) -> float | None:
     return float(np.percentile(record.epoch_seconds, FAST_EPOCH_PERCENTILE))
 
 
+def gate_seconds(fight: Fight, fighter: str) -> float | None:
+    """A fighter's time in one fight by the gate's definition; None when it did not finish."""
+    record = fight.fighters.get(fighter)
+    if record is None or not record.ok:
+        return None
+    return fast_epoch_seconds(record) if fight.mode == "fair" else record.train_seconds
+
+
 def verdict_speedup(fight: Fight, opponent: str) -> float | None:
     """How many times faster David was than `opponent` in one fight, by the verdict's definition."""
     return _speedup(fight, opponent, median_epoch_seconds)

@@ -9,12 +9,15 @@ every fighter trains in a process of its own.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import HarnessError
+
+SLOWDOWN_VARIABLE = "BENCH_SLOW_DAVID"  # test only: set by `run --slow-david`
 
 
 @dataclass(frozen=True)
@@ -147,4 +150,15 @@ def fighter_config(name: str) -> FighterConfig:
     """The roster entry of a fighter, or a clear error naming the valid choices."""
     if name not in ROSTER:
         raise HarnessError(f"unknown fighter {name!r}; choose one of {', '.join(ROSTER)}")
-    return ROSTER[name]
+    slowdown = os.environ.get(SLOWDOWN_VARIABLE) if name == "david" else None
+    return slowed_david(float(slowdown)) if slowdown else ROSTER[name]
+
+
+def slowed_david(slowdown: float) -> FighterConfig:
+    """Test only (`run --slow-david`): David, every epoch `slowdown` times as long."""
+    return replace(
+        ROSTER["david"],
+        description=f"TEST ONLY: David made x{slowdown:g} slower (bench/fighters/slowed.py)",
+        model="bench.fighters.slowed:SlowedNetwork",
+        options={"slowdown": slowdown},
+    )

@@ -1,0 +1,141 @@
+"""Two revisions of this repository side by side: which to compare, their trees, their Python.
+
+`continuous` measures a base revision against a head (by default the working tree) in one job.
+Each revision other than the working tree is checked out into a git worktree of its own; both
+run under this interpreter when their declared dependencies are the same, otherwise the base
+gets an environment of its own, built once per dependency set and kept for the next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import HarnessError
+
+WORKING_TREE = "WORKTREE"  # HEAD's default: the files as they are now, committed or not
+MAIN_BRANCHES = ("main", "origin/main")
+ENVIRONMENTS_DIR = Path(".continuous-envs")  # in the repository, ignored by git
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A revision ready to run: its name as given, its commit, its files and its interpreter."""
+
+    name: str
+    commit: str  # the full hash; the working tree's is HEAD's, its changes included
+    tree: Path
+    python: str
+
+    def describe(self) -> str:
+        """How a report names it: `name (abcdef123456)`."""
+        return f"{self.name} ({self.commit[:12]})"
+
+
+def git(repo: Path, *words: str) -> str:
+    """Run a git command in `repo` and return its output; a HarnessError says what failed."""
+    try:
+        done = subprocess.run(["git", *words], cwd=repo, capture_output=True, text=True)
+    except OSError as err:
+        raise HarnessError(f"cannot run git ({err}): continuous needs git") from err
+    if done.returncode:
+        raise HarnessError(f"git {' '.join(words)} failed in {repo}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def repository_root(start: Path) -> Path:
+    """The top folder of the git repository holding `start`."""
+    try:
+        return Path(git(start, "rev-parse", "--show-toplevel"))
+    except HarnessError as err:
+        why = "`continuous` compares commits"
+        raise HarnessError(f"{start} is not in a git repository: {why}") from err
+
+
+def resolve(repo: Path, revision: str) -> str:
+    """The full commit hash of `revision`, or a clear error naming it."""
+    try:
+        return git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except HarnessError:
+        raise HarnessError(
+            f"unknown revision {revision!r}: give a commit, branch or tag of {repo} "
+            f"(or {WORKING_TREE} for the working tree)"
+        ) from None
+
+
+def default_base(repo: Path) -> str:
+    """Where HEAD forked from main (a pull-request branch), or HEAD's first parent (on main)."""
+    head = resolve(repo, "HEAD")
+    target = os.environ.get("GITHUB_BASE_REF")  # set by GitHub on pull-request jobs
+    for branch in (f"origin/{target}", target) if target else MAIN_BRANCHES:
+        try:
+            fork = git(repo, "merge-base", head, branch)
+        except HarnessError:
+            continue  # no such branch in this clone
+        if fork != head:
+            return fork
+        break  # HEAD is on main (or behind it): the commit before
+    try:
+        return resolve(repo, "HEAD^1")
+    except HarnessError:
+        raise HarnessError(
+            "HEAD has no parent to compare with; give BASE explicitly (a commit before HEAD)"
+        ) from None
+
+
+def _dependencies(tree: Path) -> bytes:
+    """What an environment is made from: the revision's pyproject.toml, byte for byte."""
+    path = tree / "pyproject.toml"
+    if not path.is_file():
+        raise HarnessError(f"{tree} has no pyproject.toml: is it this project at all?")
+    return path.read_bytes()
+
+
+def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
+    """This interpreter when `tree` declares the same dependencies as `reference`; otherwise
+    the interpreter of an environment built from `tree`'s pyproject.toml (kept, by its hash)."""
+    wanted = _dependencies(tree)
+    if wanted == _dependencies(reference):
+        return sys.executable
+    digest = hashlib.sha256(wanted).hexdigest()[:16]
+    home = reference / ENVIRONMENTS_DIR / digest
+    python = home / "bin" / "python"
+    if python.exists():
+        return str(python)
+    if progress:
+        print(f"the dependencies differ: building an environment in {home} (once)", flush=True)
+    building = home.with_name(digest + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    for command in (
+        [sys.executable, "-m", "venv", str(building)],
+        [str(building / "bin" / "python"), "-m", "pip", "install", "--quiet", str(tree)],
+    ):
+        if subprocess.run(command).returncode:
+            raise HarnessError(f"could not build the environment: {' '.join(command)} failed")
+    building.rename(home)  # only a finished environment is ever found by the next run
+    return str(python)
+
+
+@contextmanager
+def checked_out(repo: Path, revision: str, reference: Path) -> Iterator[Revision]:
+    """`revision` as a Revision; a commit gets a temporary git worktree, removed afterwards."""
+    if revision == WORKING_TREE:
+        yield Revision(revision, resolve(repo, "HEAD"), repo, sys.executable)
+        return
+    commit = resolve(repo, revision)
+    folder = Path(tempfile.mkdtemp(prefix=f"continuous-{commit[:12]}-"))
+    git(repo, "worktree", "prune")  # forget worktrees of a run that was killed
+    git(repo, "worktree", "add", "--detach", "--quiet", str(folder), commit)
+    try:
+        yield Revision(revision, commit, folder, python_for(folder, reference))
+    finally:
+        git(repo, "worktree", "remove", "--force", str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
