@@ -193,6 +193,9 @@ def _continuous(args: argparse.Namespace) -> int:
         raise HarnessError(f"--rounds {args.rounds!r}: give N or MIN..MAX, e.g. 4..10") from None
     load_suite(args.suite)  # checked before anything is checked out: a bad suite fails at once
     out = Path(args.out or tempfile.mkdtemp(prefix="continuous-")).absolute()
+    if out.exists() and any(out.iterdir()):
+        # Its round folders would be resumed by `bench run`, not measured again.
+        raise HarnessError(f"--out {out} is not empty: give a new folder for this comparison")
     settings = Settings(
         suite=find_suite(args.suite).absolute(),
         work_dir=out,

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 from sklearn.datasets import make_moons
@@ -18,6 +19,7 @@ from bench.errors import HarnessError
 from bench.fighters.roster import SLOWDOWN_VARIABLE, fighter_config
 from bench.fighters.slowed import SlowedNetwork
 from bench.revisions import checked_out, default_base, git, python_for, resolve
+from bench.stats import wilson_interval
 from helpers import MOONS_ARTICLE_NETWORK
 from numpy_nn import Network
 
@@ -271,3 +273,24 @@ def test_continuous_fails_a_commit_that_makes_david_twice_as_slow(project_repo, 
     assert "verdict: REGRESSED" in done.stdout
     slowdown = float(done.stdout.split("slow-down x")[1].split(":")[0])
     assert 1.7 < slowdown < 2.3  # the commit made every epoch twice as long
+
+
+def test_the_gate_check_counts_every_failure_of_ci_as_an_alarm():
+    from bench.gate_check import rates
+
+    table = pd.DataFrame(
+        {
+            "slow_head": [1.0] * 20 + [1.5] * 20,
+            "verdict": ["ok"] * 19 + ["UNDECIDED"] + ["REGRESSED"] * 19 + ["ok"],
+            "slowdown": [1.0] * 20 + [1.45] * 20,
+            "rounds": [4] * 40,
+            "seconds": [60.0] * 40,
+        }
+    )
+    summary = rates(table).set_index("head's David")
+    assert summary.loc["unchanged", "gate failed"] == 1
+    assert summary.loc["unchanged", "measured"] == "5%"
+    low, high = wilson_interval(1, 20)  # the textbook case is checked in test_stats.py
+    assert summary.loc["unchanged", "95% interval"] == f"{low:.0%}-{high:.0%}"
+    assert summary.loc["x1.5 slower", "gate failed"] == 19
+    assert summary.loc["x1.5 slower", "slow-down measured (median)"] == "x1.450"
