@@ -259,6 +259,39 @@ def test_trend_section_from_the_history_beside_the_run(tmp_path):
     render_report(run_dir)
     md = (run_dir / "report.md").read_text()
     assert "## Trend" in md and "The last 2 runs of the quick suite" in md
+    assert "No step change in 2 runs." in md
+    assert (run_dir / "figures" / "trend.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_trend_section_lists_the_step_where_david_got_slower(tmp_path):
+    run_dir = tmp_path / "results" / RUN_ID
+    write_run(run_dir, make_results()[:2])
+    # Eight runs: David ~12.5x faster than Keras for four, ~6.2x from commit d0d0d04 on; his
+    # accuracy steps down once too, by 0.02 from commit d0d0d05 (0.005 before: below 0.01).
+    speedups = [12.4, 12.9, 12.2, 12.6, 6.1, 6.4, 6.2, 6.0]
+    accuracies = [0.95, 0.95, 0.955, 0.955, 0.955, 0.935, 0.935, 0.935]
+    lines = [
+        f"2026-11-{10 + i},d0d0d0{i}ffff,run-{i},quick,moons,keras,3,{accuracies[i]},"
+        f"{speedups[i]},1e-16"
+        for i in range(8)
+    ]
+    (tmp_path / "results" / "history.csv").write_text(
+        "date,commit,run_id,suite,case,opponent,seeds,david_test_accuracy,david_speedup,"
+        "parity_max_loss_difference\n" + "\n".join(lines) + "\n"
+    )
+    render_report(run_dir)
+    md = (run_dir / "report.md").read_text()
+    html = (run_dir / "report.html").read_text()
+    assert "### Step changes" in md
+    slower = (
+        "| moons | speed-up vs Keras | d0d0d03 | d0d0d04 | 12.50x | 6.15x | x0.49 | David slower |"
+    )
+    worse = (
+        "| moons | accuracy | d0d0d04 | d0d0d05 | 0.955 | 0.935 | -0.020 | David less accurate |"
+    )
+    assert slower in md and worse in md
+    assert md.count("d0d0d0") == 2 * 2  # these two steps only: no other level change is listed
+    assert "<td>d0d0d04</td>" in html and "<td>David slower</td>" in html
     assert (run_dir / "figures" / "trend.png").read_bytes().startswith(PNG_MAGIC)
 
 

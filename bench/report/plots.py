@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..records import DAVID, Fight, display_name
 from ..scaling import Crossover, Point
+from ..steps import Step
 from .canvas import FIGHTER_COLOURS, figure, grid_shape, note, png, seeds_text
 
 LOG_SCALE_RANGE = 30.0  # max/min loss ratio above which a linear axis flattens the tail
@@ -95,28 +96,30 @@ def confusion_matrices(fights: Sequence[Fight]) -> bytes | None:
         return png(fig)
 
 
-def trend(history: pd.DataFrame) -> bytes:
-    """David's test accuracy and his speed-up over each opponent per case, run after run."""
+def trend(history: pd.DataFrame, steps: Mapping[tuple[str, str | None], list[Step]]) -> bytes:
+    """David's accuracy and speed-up per case run after run, each step change marked."""
     runs = list(dict.fromkeys(history["run_id"]))  # in the order they were appended
-    labels = [
-        str(history.loc[history["run_id"] == run, "commit"].iloc[0])[:7] or run for run in runs
-    ]
+    firsts = history.drop_duplicates("run_id").set_index("run_id")["commit"].fillna("")
+    labels = [str(firsts[run])[:7] or str(run) for run in runs]
     with figure(1, 2) as (fig, (accuracy_ax, speed_ax)):
         for case, rows in history.groupby("case", sort=False):
             first = rows.drop_duplicates("run_id")
-            accuracy_ax.plot(
+            (line,) = accuracy_ax.plot(
                 [runs.index(r) for r in first["run_id"]],
                 first["david_test_accuracy"],
                 marker="o",
                 label=str(case),
             )
+            _mark_steps(accuracy_ax, steps.get((str(case), None), []), runs, line)
             for opponent, lines in rows.groupby("opponent", sort=False):
-                speed_ax.plot(
+                (line,) = speed_ax.plot(
                     [runs.index(r) for r in lines["run_id"]],
                     lines["david_speedup"],
                     marker="o",
                     label=f"{case} vs {display_name(str(opponent))}",
                 )
+                found = steps.get((str(case), str(opponent)), [])
+                _mark_steps(speed_ax, found, runs, line)
         accuracy_ax.set_title("David's test accuracy")
         speed_ax.set_title("David's speed-up (higher: David faster)")
         speed_ax.set_yscale("log")
@@ -125,6 +128,21 @@ def trend(history: pd.DataFrame) -> bytes:
             ax.grid(alpha=0.3)
         speed_ax.legend(fontsize=7, loc="best")
         return png(fig)
+
+
+def _mark_steps(ax: Any, steps: Sequence[Step], runs: list[str], line: Any) -> None:
+    """A dashed line at each run where a new level starts, and each level over its runs."""
+    if not steps:
+        return
+    colour = line.get_color()
+    xs = line.get_xdata()
+    starts = [xs[0], *(runs.index(step.run_id) for step in steps)]
+    ends = [*(runs.index(step.previous_run_id) for step in steps), xs[-1]]
+    levels = [steps[0].before, *(step.after for step in steps)]
+    for start, end, level in zip(starts, ends, levels, strict=True):
+        ax.hlines(level, start - 0.2, end + 0.2, color=colour, linewidth=3, alpha=0.4)
+    for start in starts[1:]:
+        ax.axvline(start, color=colour, linestyle="--", linewidth=1.2)
 
 
 def _matrix(ax: Any, matrix: np.ndarray, names: list[str]) -> None:

@@ -7,22 +7,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..blas_kernels import older_kernels
-from ..defaults import HISTORY_PATH
 from ..fighters.roster import ROSTER
-from ..history import read_history
 from ..load import busy_warning
 from ..records import Fight, display_name
-from ..results import ResultsError, Run
+from ..results import Run
 from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
-from ..speed import GATE_SPEED
 from ..verdict import Verdict, judge, scoreboard
 from ..wording import MISSING, flatten
-from . import plots
 from .case_section import case_section, speed_cell
 from .claims_section import claims_section
-from .document import Block, Document, Figure, Heading, Paragraph, Table
+from .document import Block, Document, Heading, Paragraph, Table
 from .machines import parallel_note
 from .scaling_section import scaling_section
+from .trend_section import trend_section
 
 
 def build_document(run: Run) -> Document:
@@ -42,7 +39,7 @@ def build_document(run: Run) -> Document:
     blocks += scaling_section(by_case, verdicts)
     for index, (case, fights) in enumerate(by_case.items()):
         blocks += case_section(index, fights, verdicts[case])
-    blocks += _trend_section(run)
+    blocks += trend_section(run)
     blocks += _environment_section(run.info)
     return Document(title, blocks)
 
@@ -207,28 +204,6 @@ def _fighters_section(fights: Sequence[Fight]) -> list[Block]:
             "its own worker process started with its settings."
         ),
         Table(["fighter", "what it is", "framework and settings", "BLAS: kernel x threads"], rows),
-    ]
-
-
-def _trend_section(run: Run) -> list[Block]:
-    """The trend over runs of this suite, from the history.csv beside the run folder."""
-    path = run.run_dir.parent / HISTORY_PATH.name
-    try:
-        history = read_history(path)
-    except ResultsError as err:
-        return [Heading(2, "Trend"), Paragraph(f"not shown: {err}")]
-    history = history[history["suite"] == run.suite_name]
-    runs = history["run_id"].nunique()
-    if runs < 2:
-        return []  # a trend needs at least two runs of this suite
-    return [
-        Heading(2, "Trend"),
-        Paragraph(
-            f"The last {runs} runs of the {run.suite_name} suite recorded in {path.name} beside "
-            "this run folder (one point per run, labelled by commit). David's speed-up is the "
-            f"regression gate's: the ratio of {GATE_SPEED['fair']}s in fair cases."
-        ),
-        Figure("trend.png", f"trend over {runs} runs", plots.trend(history)),
     ]
 
 
