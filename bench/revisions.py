@@ -2,8 +2,9 @@
 
 `continuous` measures a base revision against a head (by default the working tree) in one job.
 Each revision other than the working tree is checked out into a git worktree of its own; both
-run under this interpreter when their declared dependencies are the same, otherwise the base
-gets an environment of its own, built once per dependency set and kept for the next time.
+run under this interpreter when it satisfies the dependencies the revision declares (always so
+when they are the same), otherwise the revision gets an environment of its own, built once per
+dependency set and kept for the next time.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from .errors import HarnessError
@@ -99,11 +102,35 @@ def _dependencies(tree: Path) -> bytes:
     return path.read_bytes()
 
 
+def unmet_requirements(pyproject: bytes) -> list[str]:
+    """The declared dependencies this interpreter does not satisfy (missing, or a version out
+    of the declared range)."""
+    from packaging.requirements import Requirement
+
+    declared = tomllib.loads(pyproject.decode()).get("project", {}).get("dependencies", [])
+    unmet = []
+    for text in declared:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue  # not for this platform or Python
+        try:
+            version = metadata.version(requirement.name)
+        except metadata.PackageNotFoundError:
+            unmet.append(f"{text} (not installed)")
+            continue
+        if not requirement.specifier.contains(version, prereleases=True):
+            unmet.append(f"{text} (installed: {version})")
+    return unmet
+
+
 def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
-    """This interpreter when `tree` declares the same dependencies as `reference`; otherwise
-    the interpreter of an environment built from `tree`'s pyproject.toml (kept, by its hash)."""
+    """This interpreter when it satisfies `tree`'s declared dependencies (as it does when they
+    are `reference`'s); otherwise that of an environment built from them (kept, by hash)."""
     wanted = _dependencies(tree)
     if wanted == _dependencies(reference):
+        return sys.executable
+    unmet = unmet_requirements(wanted)
+    if not unmet:
         return sys.executable
     digest = hashlib.sha256(wanted).hexdigest()[:16]
     home = reference / ENVIRONMENTS_DIR / digest
@@ -111,15 +138,20 @@ def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
     if python.exists():
         return str(python)
     if progress:
-        print(f"the dependencies differ: building an environment in {home} (once)", flush=True)
+        print(
+            f"{tree.name} needs {', '.join(unmet)}: building its environment in {home} (once)",
+            flush=True,
+        )
     building = home.with_name(digest + ".building")
     shutil.rmtree(building, ignore_errors=True)
     for command in (
         [sys.executable, "-m", "venv", str(building)],
         [str(building / "bin" / "python"), "-m", "pip", "install", "--quiet", str(tree)],
     ):
-        if subprocess.run(command).returncode:
-            raise HarnessError(f"could not build the environment: {' '.join(command)} failed")
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+            raise HarnessError(f"could not build the environment: {' '.join(command)}:\n{tail}")
     building.rename(home)  # only a finished environment is ever found by the next run
     return str(python)
 

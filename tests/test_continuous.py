@@ -1,5 +1,6 @@
 """The speed gate: base and head in one job (`continuous`), its statistics and its revisions."""
 
+import importlib.metadata
 import math
 import os
 import shutil
@@ -18,7 +19,14 @@ from bench.continuous import Pair, Settings, decide, pair_round, round_slowdowns
 from bench.errors import HarnessError
 from bench.fighters.roster import SLOWDOWN_VARIABLE, fighter_config
 from bench.fighters.slowed import SlowedNetwork
-from bench.revisions import checked_out, default_base, git, python_for, resolve
+from bench.revisions import (
+    checked_out,
+    default_base,
+    git,
+    python_for,
+    resolve,
+    unmet_requirements,
+)
 from bench.stats import wilson_interval
 from helpers import MOONS_ARTICLE_NETWORK
 from numpy_nn import Network
@@ -177,6 +185,29 @@ def test_the_same_dependencies_share_this_interpreter(tmp_path):
     assert python_for(tmp_path / "base", tmp_path / "head") == sys.executable
     with pytest.raises(HarnessError, match="has no pyproject.toml"):
         python_for(tmp_path, tmp_path / "head")
+
+
+def test_an_interpreter_that_satisfies_other_dependencies_is_shared(tmp_path):
+    (tmp_path / "head").mkdir()
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "head" / "pyproject.toml")
+    base = tmp_path / "base"
+    base.mkdir()
+    # An older revision that declared fewer dependencies: this environment serves it too.
+    (base / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["numpy>=1.26"]\n')
+    assert python_for(base, tmp_path / "head") == sys.executable
+
+
+def test_unmet_requirements_name_what_is_missing_or_out_of_range():
+    assert unmet_requirements((ROOT / "pyproject.toml").read_bytes()) == []
+    numpy_version = importlib.metadata.version("numpy")
+    declared = (
+        '[project]\nname = "x"\ndependencies = ["numpy<1", "no-such-package-xyz>=1", '
+        "\"scipy; python_version < '3'\"]\n"
+    )
+    assert unmet_requirements(declared.encode()) == [
+        f"numpy<1 (installed: {numpy_version})",
+        "no-such-package-xyz>=1 (not installed)",
+    ]
 
 
 def test_continuous_names_a_bad_revision(tmp_path, capsys, monkeypatch):
