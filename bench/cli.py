@@ -215,8 +215,12 @@ def _continuous(args: argparse.Namespace) -> int:
             f"{min_rounds}..{max_rounds} rounds -> {out}",
             flush=True,
         )
-        verdict, pairs = compare_revisions(base, head, settings, _say)
-        answer = format_result(base, head, settings, verdict, pairs)
+        try:
+            verdict, pairs = compare_revisions(base, head, settings, _say)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: the rounds run so far are in {out}", file=sys.stderr)
+            return 130
+        answer = format_result(base, head, verdict, pairs)
     print("\n" + answer)
     write_text(out / "continuous.txt", answer + "\n")
     return 1 if verdict.verdict in ("REGRESSED", "UNDECIDED") else 0

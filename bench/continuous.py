@@ -209,9 +209,7 @@ def compare_revisions(
     return verdict, pairs
 
 
-def format_result(
-    base: Revision, head: Revision, settings: Settings, verdict: Verdict, pairs: list[Pair]
-) -> str:
+def format_result(base: Revision, head: Revision, verdict: Verdict, pairs: list[Pair]) -> str:
     """The gate's answer as plain text: per case, then the verdict and how it was reached."""
     lines = [f"base {base.describe()}  vs  head {head.describe()}", ""]
     lines.append(f"{'case':<16} {'fights':>6} {'base ms':>9} {'head ms':>9} {'head/base':>10}")

@@ -34,13 +34,14 @@ class Revision:
     """A revision ready to run: its name as given, its commit, its files and its interpreter."""
 
     name: str
-    commit: str  # the full hash; the working tree's is HEAD's, its changes included
+    commit: str  # the full hash; the working tree's is HEAD's
     tree: Path
     python: str
+    changed: bool = False  # the working tree only: it has uncommitted changes
 
     def describe(self) -> str:
-        """How a report names it: `name (abcdef123456)`."""
-        return f"{self.name} ({self.commit[:12]})"
+        """How a report names it: `name (abcdef123456)`, with `+ changes` when uncommitted."""
+        return f"{self.name} ({self.commit[:12]}{' + changes' if self.changed else ''})"
 
 
 def git(repo: Path, *words: str) -> str:
@@ -160,7 +161,8 @@ def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
 def checked_out(repo: Path, revision: str, reference: Path) -> Iterator[Revision]:
     """`revision` as a Revision; a commit gets a temporary git worktree, removed afterwards."""
     if revision == WORKING_TREE:
-        yield Revision(revision, resolve(repo, "HEAD"), repo, sys.executable)
+        changed = bool(git(repo, "status", "--porcelain", "--untracked-files=no"))
+        yield Revision(revision, resolve(repo, "HEAD"), repo, sys.executable, changed)
         return
     commit = resolve(repo, revision)
     folder = Path(tempfile.mkdtemp(prefix=f"continuous-{commit[:12]}-"))

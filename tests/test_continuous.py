@@ -20,6 +20,7 @@ from bench.errors import HarnessError
 from bench.fighters.roster import SLOWDOWN_VARIABLE, fighter_config
 from bench.fighters.slowed import SlowedNetwork
 from bench.revisions import (
+    WORKING_TREE,
     checked_out,
     default_base,
     git,
@@ -171,6 +172,11 @@ def test_a_revision_is_checked_out_beside_and_removed_after(history):
         tree = revision.tree
     assert not tree.exists()
     assert str(tree) not in git(repo, "worktree", "list")
+    with checked_out(repo, WORKING_TREE, repo) as revision:
+        assert (revision.tree, revision.commit, revision.changed) == (repo, names["d"], False)
+    (repo / "file.txt").write_text("d, edited")
+    with checked_out(repo, WORKING_TREE, repo) as revision:
+        assert revision.describe() == f"WORKTREE ({names['d'][:12]} + changes)"
     with (
         pytest.raises(HarnessError, match="unknown revision 'nope': give a commit"),
         checked_out(repo, "nope", repo),
