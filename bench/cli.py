@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from . import defaults
+from .continuous_command import add_parser as add_continuous
 from .datasets import describe_datasets
 from .doctor.command import add_parser as add_doctor
 from .errors import HarnessError
-from .revisions import WORKING_TREE
 from .suite import SUITES_DIR, load_suite
 
 
@@ -173,59 +173,6 @@ def _compare(args: argparse.Namespace) -> int:
     return 1 if regressed or undecided else 0
 
 
-def _say(line: str) -> None:
-    print(line, flush=True)
-
-
-def _continuous(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from .continuous import Settings, compare_revisions, format_result
-    from .files import write_text
-    from .revisions import checked_out, default_base, repository_root
-    from .suite import find_suite
-
-    repo = repository_root(Path.cwd())
-    low, _, high = args.rounds.partition("..")
-    try:
-        min_rounds, max_rounds = int(low), int(high or low)
-    except ValueError:
-        raise HarnessError(f"--rounds {args.rounds!r}: give N or MIN..MAX, e.g. 4..10") from None
-    load_suite(args.suite)  # checked before anything is checked out: a bad suite fails at once
-    out = Path(args.out or tempfile.mkdtemp(prefix="continuous-")).absolute()
-    if out.exists() and any(out.iterdir()):
-        # Its round folders would be resumed by `bench run`, not measured again.
-        raise HarnessError(f"--out {out} is not empty: give a new folder for this comparison")
-    settings = Settings(
-        suite=find_suite(args.suite).absolute(),
-        work_dir=out,
-        cache_dir=Path(args.cache_dir).absolute(),
-        factor=args.speed_factor,
-        min_rounds=min_rounds,
-        max_rounds=max_rounds,
-        slow_head=args.slow_head,
-    )
-    base_name = args.base or default_base(repo)
-    with (
-        checked_out(repo, base_name, repo) as base,
-        checked_out(repo, args.head, repo) as head,
-    ):
-        print(
-            f"speed gate · {base.describe()} -> {head.describe()} · suite {args.suite!r}, "
-            f"{min_rounds}..{max_rounds} rounds -> {out}",
-            flush=True,
-        )
-        try:
-            verdict, pairs = compare_revisions(base, head, settings, _say)
-        except KeyboardInterrupt:
-            print(f"\ninterrupted: the rounds run so far are in {out}", file=sys.stderr)
-            return 130
-        answer = format_result(base, head, verdict, pairs)
-    print("\n" + answer)
-    write_text(out / "continuous.txt", answer + "\n")
-    return 1 if verdict.verdict in ("REGRESSED", "UNDECIDED") else 0
-
-
 def _baseline(args: argparse.Namespace) -> int:
     from .baseline import write_baseline
 
@@ -336,43 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the speed rows without failing on them (`continuous` gates speed)",
     )
     compare.set_defaults(handler=_compare)
-    continuous = commands.add_parser(
-        "continuous",
-        help="the speed gate: base and head measured in turn in this job (1: David slower)",
-    )
-    continuous.add_argument(
-        "base", nargs="?", help="base revision [HEAD's first parent, or where it forked from main]"
-    )
-    continuous.add_argument(
-        "head", nargs="?", default=WORKING_TREE, help="head revision [%(default)s: the files now]"
-    )
-    continuous.add_argument(
-        "--suite", default=defaults.CONTINUOUS_SUITE, help="suite name or .toml [%(default)s]"
-    )
-    continuous.add_argument(
-        "--speed-factor",
-        type=float,
-        default=defaults.CONTINUOUS_FACTOR,
-        help="slow-down the head must be proven to exceed to fail [%(default)s]",
-    )
-    continuous.add_argument(
-        "--rounds",
-        default=f"{defaults.CONTINUOUS_MIN_ROUNDS}..{defaults.CONTINUOUS_MAX_ROUNDS}",
-        help="rounds before deciding .. at most, when noise leaves it open [%(default)s]",
-    )
-    continuous.add_argument(
-        "--out", help="folder for the rounds' runs and the answer [a temporary folder]"
-    )
-    continuous.add_argument(
-        "--cache-dir", default=str(defaults.DATASET_CACHE), help="dataset cache [%(default)s]"
-    )
-    continuous.add_argument(
-        "--slow-head",
-        type=float,
-        metavar="FACTOR",
-        help="TEST ONLY: the head's David made FACTOR times slower (measures the gate)",
-    )
-    continuous.set_defaults(handler=_continuous)
+    add_continuous(commands)
     baseline = commands.add_parser("baseline", help="write the baseline from one or more runs")
     baseline.add_argument("run_dirs", nargs="+", help="results/<run-id> folders (seeds pooled)")
     baseline.add_argument("--out", default=str(defaults.BASELINE_PATH), help="[%(default)s]")
