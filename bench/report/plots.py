@@ -127,6 +127,7 @@ def trend(history: pd.DataFrame, steps: Mapping[tuple[str, str | None], list[Ste
             ax.set_xticks(range(len(runs)), labels, rotation=45, ha="right", fontsize=7)
             ax.grid(alpha=0.3)
         speed_ax.legend(fontsize=7, loc="best")
+        accuracy_ax.legend(fontsize=7, loc="best")
         return png(fig)
 
 
