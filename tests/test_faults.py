@@ -145,6 +145,9 @@ def test_a_second_run_on_the_same_folder_is_refused(suite, tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_fights_and_says_how_to_resume(suite, tmp_path):
+    # Ten times the epochs: the fights after the first last seconds, so Ctrl-C lands in them
+    # (with 40 epochs the rest of the run could end before the signal was sent).
+    suite.write_text(suite.read_text().replace("epochs = 40", "epochs = 400"))
     run_dir = tmp_path / "run"
     args = [*run_args(suite, tmp_path, run_dir), "--seeds", "3", "--cases", "moons,blobs"]
     process = bench(*args)
@@ -153,7 +156,7 @@ def test_ctrl_c_keeps_the_finished_fights_and_says_how_to_resume(suite, tmp_path
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert "interrupted: finished fights are kept" in err
     assert "--seeds 3 --cases moons,blobs" in err and f"--out {run_dir}" in err
     assert finished_files(run_dir)

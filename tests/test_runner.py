@@ -12,7 +12,7 @@ from bench.cli import main
 from bench.progress import Progress
 from bench.results import load_run, load_run_info, validate_case_result
 from bench.runner import run_suite, select_cases
-from bench.suite import SuiteError, load_suite
+from bench.suite import SUITES_DIR, SuiteError, load_suite
 
 TINY_SUITE = """
 [suite]
@@ -227,10 +227,11 @@ def test_a_bad_suite_file_names_file_case_and_field(tmp_path, edit, message):
 
 def test_cli_reports_bad_input_with_exit_2(tmp_path, capsys):
     assert main(["run", "no-such-suite"]) == 2
-    assert (
-        "unknown suite 'no-such-suite'; choose one of article, full, quick"
-        in capsys.readouterr().err
+    known = ", ".join(sorted(path.stem for path in SUITES_DIR.glob("*.toml")))
+    assert f"unknown suite 'no-such-suite'; choose one of {known}, or a .toml path\n" in (
+        capsys.readouterr().err
     )
+    assert "gate, quick" in known
     path = write_suite(tmp_path)
     assert main(["run", str(path), "--cases", "nothing*", "--out", str(tmp_path / "r")]) == 2
     assert "--cases 'nothing*' matches no case of suite 'tiny'" in capsys.readouterr().err
