@@ -40,8 +40,10 @@ class Revision:
     changed: bool = False  # the working tree only: it has uncommitted changes
 
     def describe(self) -> str:
-        """How a report names it: `name (abcdef123456)`, with `+ changes` when uncommitted."""
-        return f"{self.name} ({self.commit[:12]}{' + changes' if self.changed else ''})"
+        """How a report names it: `name (abcdef123456)`, with `+ changes` when uncommitted;
+        a revision given as its hash is named by the hash alone."""
+        short = self.commit[:12] + (" + changes" if self.changed else "")
+        return short if self.commit.startswith(self.name) else f"{self.name} ({short})"
 
 
 def git(repo: Path, *words: str) -> str:

@@ -165,8 +165,11 @@ def test_the_default_base_is_the_parent_on_main_and_the_fork_on_a_branch(history
 
 def test_a_revision_is_checked_out_beside_and_removed_after(history):
     repo, names = history
+    with checked_out(repo, names["a"], repo) as revision:
+        assert revision.describe() == names["a"][:12]
     with checked_out(repo, "main", repo) as revision:
         assert revision.commit == names["b"]
+        assert revision.describe() == f"main ({names['b'][:12]})"
         assert (revision.tree / "file.txt").read_text() == "b"
         assert (repo / "file.txt").read_text() == "d"  # the working tree is left alone
         tree = revision.tree
@@ -290,7 +293,7 @@ def test_continuous_passes_an_unchanged_commit(project_repo, tmp_path):
     repo, commits = project_repo
     done = continuous(repo, commits["start"], commits["unchanged"], tmp_path / "out")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"base {commits['start']} ({commits['start'][:12]})" in done.stdout
+    assert f"base {commits['start'][:12]}  vs  head {commits['unchanged'][:12]}\n" in done.stdout
     assert "verdict: ok" in done.stdout
     answer = (tmp_path / "out" / "continuous.txt").read_text()
     assert answer.splitlines()[-1] == "verdict: ok"
