@@ -31,10 +31,12 @@ def build(
     loss: str | None,
     optimizer: dict[str, Any] | None = None,
     dtype: str = "float64",
+    weights: Weights | None = None,
 ) -> Any:
-    """The class built from the plain-data spec, as the harness builds every fighter."""
+    """The class built from the plain-data spec, as the harness builds every fighter, and
+    started from `weights` when given."""
     optimizer = dict(optimizer or {"name": "sgd", "learning_rate": 1.0})
-    return model_class(
+    model = model_class(
         [dict(layer) for layer in layers],
         loss=loss,
         optimizer=optimizer,
@@ -43,6 +45,9 @@ def build(
         seed=0,
         **options,
     )
+    if weights is not None:
+        model.set_weights(weights)
+    return model
 
 
 def _as_weights(pairs: Any) -> Weights:
@@ -57,8 +62,7 @@ def round_trip(
     weights: Weights,
 ) -> Weights:
     """get_weights() right after set_weights(weights)."""
-    model = build(model_class, options, layers, loss)
-    model.set_weights(weights)
+    model = build(model_class, options, layers, loss, weights=weights)
     return _as_weights(model.get_weights())
 
 
@@ -71,8 +75,7 @@ def outputs(
     x: np.ndarray,
 ) -> dict[str, Any]:
     """The final output, and every layer's output (an error message where none could be had)."""
-    model = build(model_class, options, layers, loss)
-    model.set_weights(weights)
+    model = build(model_class, options, layers, loss, weights=weights)
     final = np.array(model.predict_proba(x), dtype=np.float64)
     if callable(getattr(model, "layer_outputs", None)):
         per_layer = [np.array(a, dtype=np.float64) for a in model.layer_outputs(x)]
@@ -98,8 +101,7 @@ def _truncated_output(
     errors = []
     for attempt in dict.fromkeys([None, loss]):
         try:
-            model = build(model_class, options, layers, attempt)
-            model.set_weights(weights[: len(layers)])
+            model = build(model_class, options, layers, attempt, weights=weights[: len(layers)])
             return np.array(model.predict_proba(x), dtype=np.float64)
         except Exception as err:  # reported: the layer cannot be probed this way
             errors.append(f"{type(err).__name__}: {err}")
@@ -116,8 +118,8 @@ def gradients(
     y: np.ndarray,
 ) -> dict[str, Any]:
     """dL/dW and dL/db of the mean loss over (x, y), per layer, and how they were read."""
-    model = build(model_class, options, layers, loss, {"name": "sgd", "learning_rate": 1.0})
-    model.set_weights(weights)
+    sgd_step_1 = {"name": "sgd", "learning_rate": 1.0}  # one step moves W by exactly -dL/dW
+    model = build(model_class, options, layers, loss, sgd_step_1, weights=weights)
     if callable(getattr(model, "gradients", None)):
         return {"grads": _as_weights(model.gradients(x, y)), "how": "gradients()"}
     model.fit(x, y, epochs=1, batches=[[np.arange(len(x))]], evaluate=False)
@@ -181,8 +183,7 @@ def trajectory(
     steps: list[list[np.ndarray]],
 ) -> list[Weights]:
     """The weights after each training step: one step per epoch, read in the epoch's callback."""
-    model = build(model_class, options, layers, loss, optimizer)
-    model.set_weights(weights)
+    model = build(model_class, options, layers, loss, optimizer, weights=weights)
     snapshots: list[Weights] = []
 
     def after_step(epoch: int, logs: dict[str, float]) -> bool:
@@ -206,8 +207,7 @@ def timing(
     dtype: str,
 ) -> list[float]:
     """Seconds of each epoch's training updates, as the model's fit reports them."""
-    model = build(model_class, options, layers, loss, optimizer, dtype)
-    model.set_weights(weights)
+    model = build(model_class, options, layers, loss, optimizer, dtype, weights)
     seconds: list[float] = []
 
     def after_epoch(epoch: int, logs: dict[str, float]) -> bool:
