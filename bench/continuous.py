@@ -119,8 +119,11 @@ class Settings:
             raise HarnessError(f"--slow-head must be a factor >= 1, got {self.slow_head!r}")
 
 
-def run_side(revision: Revision, side: str, round_: int, settings: Settings) -> dict[str, float]:
-    """Run the gate suite once with `revision`'s code: David's gate seconds per case--seed."""
+Fights = dict[tuple[str, int], float]  # David's gate seconds per (case, seed)
+
+
+def run_side(revision: Revision, side: str, round_: int, settings: Settings) -> Fights:
+    """Run the gate suite once with `revision`'s code: David's gate seconds per case and seed."""
     out = settings.work_dir / f"round{round_:02d}-{side}"
     command = [revision.python, "-m", "bench", "run", str(settings.suite), "--fighters", DAVID]
     command += ["--no-report", "--out", str(out), "--cache-dir", str(settings.cache_dir)]
@@ -154,28 +157,24 @@ def run_side(revision: Revision, side: str, round_: int, settings: Settings) -> 
             f"the {side} run ran commit {ran or 'unknown'}, not {revision.describe()}: "
             f"the interpreter {revision.python} imports another copy of the harness"
         )
-    seconds = {}
+    seconds: Fights = {}
     for fight in run.fights:
-        value = gate_seconds(fight, DAVID) if DAVID in fight.fighters else None
+        value = gate_seconds(fight, DAVID)
         if value is None:
             raise HarnessError(
                 f"the {side} revision's David did not finish {fight.case_name} seed {fight.seed} "
                 f"(log {log}): no speed to compare"
             )
-        seconds[f"{fight.case_name}--seed{fight.seed}"] = value
+        seconds[(fight.case_name, fight.seed)] = value
     return seconds
 
 
-def pair_round(round_: int, base: dict[str, float], head: dict[str, float]) -> list[Pair]:
+def pair_round(round_: int, base: Fights, head: Fights) -> list[Pair]:
     """The fights both revisions ran in one round, paired; a fight only one ran is an error."""
     if set(base) != set(head):
-        only = sorted(set(base) ^ set(head))
-        raise HarnessError(f"base and head ran different fights ({', '.join(only)}): no pairs")
-    pairs = []
-    for key in sorted(base):
-        case, _, seed = key.rpartition("--seed")
-        pairs.append(Pair(round_, case, int(seed), base[key], head[key]))
-    return pairs
+        only = ", ".join(f"{case}--seed{seed}" for case, seed in sorted(set(base) ^ set(head)))
+        raise HarnessError(f"base and head ran different fights ({only}): no pairs")
+    return [Pair(round_, *fight, base[fight], head[fight]) for fight in sorted(base)]
 
 
 def compare_revisions(

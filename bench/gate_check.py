@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     plan = [(i, f) for i in range(args.comparisons) for f in factors]
     try:
+        suite = find_suite(args.suite).absolute()
         with checked_out(repo, "HEAD", repo) as base, checked_out(repo, WORKING_TREE, repo) as head:
             for number, (i, factor) in enumerate(plan, 1):
                 if (i, factor) in measured:
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 work_dir = out / f"{i:02d}-x{factor:g}"
                 shutil.rmtree(work_dir, ignore_errors=True)  # an interrupted one: measured anew
                 settings = Settings(
-                    suite=find_suite(args.suite).absolute(),
+                    suite=suite,
                     work_dir=work_dir,
                     cache_dir=Path(args.cache_dir).absolute(),
                     slow_head=factor if factor > 1 else None,

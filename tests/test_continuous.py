@@ -81,8 +81,8 @@ def test_one_round_cannot_bound_anything():
 
 def test_fights_only_one_revision_ran_cannot_be_paired():
     with pytest.raises(HarnessError, match="base and head ran different fights \\(moons--seed1\\)"):
-        pair_round(0, {"moons--seed0": 0.1, "moons--seed1": 0.2}, {"moons--seed0": 0.3})
-    good = pair_round(2, {"digits-wide--seed1": 0.2}, {"digits-wide--seed1": 0.3})
+        pair_round(0, {("moons", 0): 0.1, ("moons", 1): 0.2}, {("moons", 0): 0.3})
+    good = pair_round(2, {("digits-wide", 1): 0.2}, {("digits-wide", 1): 0.3})
     assert good == [Pair(2, "digits-wide", 1, 0.2, 0.3)]
 
 
