@@ -27,7 +27,7 @@ from .errors import HarnessError
 from .files import write_text
 from .report.document import Document, Table
 from .report.markdown import to_markdown
-from .revisions import WORKING_TREE, checked_out, git, repository_root
+from .revisions import WORKING_TREE, checked_out, repository_root, uncommitted
 from .suite import find_suite
 
 ALARMS = ("REGRESSED", "UNDECIDED")  # what fails CI
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.read_csv(log) if log.exists() else pd.DataFrame()
     measured = set() if table.empty else set(zip(table["index"], table["slow_head"], strict=True))
     repo = repository_root(Path.cwd())
-    if git(repo, "status", "--porcelain", "--untracked-files=no"):
+    if uncommitted(repo):
         print(
             "error: the working tree differs from HEAD: commit first, or the comparisons "
             "of unchanged code would compare two different codes",

@@ -57,6 +57,11 @@ def git(repo: Path, *words: str) -> str:
     return done.stdout.strip()
 
 
+def uncommitted(repo: Path) -> bool:
+    """Whether tracked files differ from HEAD (untracked files do not count, as for git_commit)."""
+    return bool(git(repo, "status", "--porcelain", "--untracked-files=no"))
+
+
 def repository_root(start: Path) -> Path:
     """The top folder of the git repository holding `start`."""
     try:
@@ -163,8 +168,7 @@ def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
 def checked_out(repo: Path, revision: str, reference: Path) -> Iterator[Revision]:
     """`revision` as a Revision; a commit gets a temporary git worktree, removed afterwards."""
     if revision == WORKING_TREE:
-        changed = bool(git(repo, "status", "--porcelain", "--untracked-files=no"))
-        yield Revision(revision, resolve(repo, "HEAD"), repo, sys.executable, changed)
+        yield Revision(revision, resolve(repo, "HEAD"), repo, sys.executable, uncommitted(repo))
         return
     commit = resolve(repo, revision)
     folder = Path(tempfile.mkdtemp(prefix=f"continuous-{commit[:12]}-"))
