@@ -161,7 +161,7 @@ def _compare(args: argparse.Namespace) -> int:
     print(format_rows(rows, current))
     regressed = [row for row in rows if row.verdict == "REGRESSED"]
     undecided = [row for row in rows if row.verdict == "UNDECIDED"]
-    shown = [row for row in rows if row.verdict.endswith("not gated)")]
+    shown = [row for row in rows if not row.gated]
     passed = len(rows) - len(regressed) - len(undecided) - len(shown)
     counts = f"{len(regressed)} regressed, "
     if undecided:

@@ -55,6 +55,7 @@ class Row:
     change: str
     verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED" (no data: fails the gate too)
     test: str
+    gated: bool = True  # False: shown for information, never failing (the verdict says so)
 
 
 FAILING = ("REGRESSED", "UNDECIDED")
@@ -212,7 +213,7 @@ def compare_runs(
         rows += _compare_parity(case, base, now, limits)
         speed = _compare_speed(case, base, now, opponent, limits)
         if not gate_speed:
-            speed = replace(speed, verdict=f"({speed.verdict}, not gated)")
+            speed = replace(speed, verdict=f"({speed.verdict}, not gated)", gated=False)
         rows.append(speed)
         if claims is not None:
             rows += _compare_claims(case, base, [j for j in claims if j.case == case])
@@ -221,7 +222,7 @@ def compare_runs(
 
 def format_rows(rows: list[Row], current: dict[str, CaseSummary]) -> str:
     """A plain-text table of the comparison, with absolute seconds shown for information."""
-    table = pd.DataFrame([row.__dict__ for row in rows])
+    table = pd.DataFrame([row.__dict__ for row in rows]).drop(columns="gated")
     lines = [table.to_string(index=False)]
     lines.append("\nabsolute training seconds (median; shown, never gated on):")
     for case, entry in current.items():

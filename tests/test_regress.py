@@ -89,6 +89,14 @@ def test_speed_ratio_twice_as_bad_in_every_seed_regresses(tmp_path, capsys):
     assert "x2.00" in out and "3 vs 3 values cannot reach p < 0.05" in out and "apart" in out
 
 
+def test_without_the_speed_gate_a_slower_david_is_shown_but_passes(tmp_path, capsys):
+    base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
+    now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.020, 0.021, 0.019])
+    code, out = compare(tmp_path, base, now, capsys, "--no-speed-gate")
+    assert code == 0 and "(REGRESSED, not gated)" in out and "x2.00" in out
+    assert "0 regressed, 2 ok or improved, 1 speed rows shown, not gated" in out
+
+
 def test_noisy_speed_ratio_within_the_factor_is_ok(tmp_path, capsys):
     base = make_run(tmp_path / "base", [0.95] * 3, david_epoch=[0.010, 0.011, 0.009])
     now = make_run(tmp_path / "now", [0.95] * 3, david_epoch=[0.009, 0.014, 0.012])
