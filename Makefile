@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SUITE  ?= quick
 BASE   ?=# the speed gate's base revision; empty: HEAD's parent, or where a branch forked from main
 
-.PHONY: bench test lint regress continuous clean
+.PHONY: bench test test-fast lint regress continuous clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,14 @@ continuous: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The edit-test loop: everything not marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m 'not slow' -q
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Fashion-MNIST's four files: already where the loader looks, or installed from the Debian
 # package dataset-fashion-mnist where apt-get can (root, or sudo without a password); then

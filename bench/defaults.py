@@ -21,5 +21,5 @@ CONTINUOUS_FACTOR = 1.2  # head proven slower than base by more than this (one-s
 CONTINUOUS_MIN_ROUNDS = 4
 CONTINUOUS_MAX_ROUNDS = 10  # a noisy machine gets more rounds before the gate says UNDECIDED
 # Per-epoch losses this close (relative to max(1, |loss|)) are the same number: fair float64
-# cases are held to it in verdicts and in the gate (float32's own limit: bench/parity.py).
+# cases are held to it in verdicts and in the gate (float32's own limit: bench/judging/parity.py).
 PARITY_TOLERANCE = 1e-9

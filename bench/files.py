@@ -81,3 +81,17 @@ def read_json(path: str | Path) -> Any:
         raise HarnessError(f"{path}: cannot read ({err.strerror or err})") from err
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise HarnessError(f"{path}: not valid JSON ({err})") from err
+
+
+def check_writable(path: Path, flag: str) -> None:
+    """Refuse, before a long run, a file the run will not be able to write at its end."""
+    if path.exists():
+        if not path.is_file() or not os.access(path, os.W_OK):
+            raise HarnessError(f"{flag} {path}: not a writable file")
+        return
+    # The file will be made, with any missing folders, in the nearest folder that exists.
+    folder = next(parent for parent in path.absolute().parents if parent.exists())
+    if not folder.is_dir():
+        raise HarnessError(f"{flag} {path}: cannot write in {folder} (not a folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise HarnessError(f"{flag} {path}: cannot write in {folder} (no permission)")

@@ -7,6 +7,25 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
+# How reports name the roster's fighters, and the one opponent of version 1 results; any other
+# fighter (a user's own) is named as its suite names it.
+FIGHTER_NAMES = {
+    "david": "David",
+    "keras": "Keras",
+    "keras-xla": "Keras XLA",
+    "keras-deterministic": "Keras (deterministic)",
+    "tf-loop": "TF loop",
+    "sklearn": "scikit-learn",
+    "keras-jax": "Keras on JAX",
+    "goliath": "Goliath",
+}
+
+
+def display_name(fighter: str) -> str:
+    """How a fighter is named in sentences and tables."""
+    return FIGHTER_NAMES.get(fighter, fighter)
+
+
 MISSING = "—"
 
 

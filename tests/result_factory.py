@@ -1,4 +1,4 @@
-"""Hand-made case results that match bench/result_schema.json, for verdict and report tests."""
+"""Hand-made case results that match bench/store/result_schema.json, for verdicts and reports."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.records import Fight
-from bench.results import validate_case_result
+from bench.store.records import Fight
+from bench.store.run_folder import validate_case_result
 
 N_TRAIN = 900
 WEIGHT_PARITY = 2.2e-16

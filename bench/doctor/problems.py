@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from bench.run.fair_start import BatchSchedule, initial_weights
+
 from ..datasets import load_dataset
 from ..errors import HarnessError
-from ..fair_start import BatchSchedule, initial_weights
 
 DTYPE = "float64"
 SEED = 0

@@ -1,7 +1,7 @@
 """The doctor's visit: the checks in order, each in worker processes, stopping at the first failure.
 
 The patient (the user's class) and the reference (Keras, deterministic, float64) each run in a
-worker process of their own (bench/pool.py): the coordinator never imports TensorFlow, and a
+worker process of their own (bench/run/pool.py): the coordinator never imports TensorFlow, and a
 network that raises, hangs or crashes its process becomes a failed check with the reason.
 """
 
@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.run.fair_start import BatchSchedule
+from bench.run.pool import CallFailed, WorkerLost, WorkerPool
+
 from ..errors import HarnessError
-from ..fair_start import BatchSchedule
 from ..fighters.roster import FighterConfig, fighter_config
-from ..pool import CallFailed, WorkerLost, WorkerPool
 from . import problems as p
 from .compare import (
     compare_forward,

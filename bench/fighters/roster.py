@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HarnessError
+from ..wording import FIGHTER_NAMES
 
 SLOWDOWN_VARIABLE = "BENCH_SLOW_DAVID"  # test only: set by `run --slow-david`
 
@@ -80,14 +81,14 @@ ROSTER: dict[str, FighterConfig] = {
     for config in (
         FighterConfig(
             "david",
-            "David",
+            FIGHTER_NAMES["david"],
             "numpy_nn: the from-scratch NumPy network",
             "numpy_nn:Network",
             requires=("numpy",),
         ),
         FighterConfig(
             "keras",
-            "Keras",
+            FIGHTER_NAMES["keras"],
             "Keras as pip ships it: model.fit, compile() defaults, TensorFlow's own kernels",
             "keras_ref:KerasNetwork",
             env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
@@ -95,7 +96,7 @@ ROSTER: dict[str, FighterConfig] = {
         ),
         FighterConfig(
             "keras-xla",
-            "Keras XLA",
+            FIGHTER_NAMES["keras-xla"],
             "Keras at full strength: XLA-compiled, one call runs a whole epoch of steps",
             "keras_ref:KerasNetwork",
             options={"jit_compile": True, "steps_per_execution": "epoch"},
@@ -104,7 +105,7 @@ ROSTER: dict[str, FighterConfig] = {
         ),
         FighterConfig(
             "keras-deterministic",
-            "Keras (deterministic)",
+            FIGHTER_NAMES["keras-deterministic"],
             "Keras with op determinism on and oneDNN off: the float64 parity proof's Keras",
             "keras_ref:KerasNetwork",
             env={**_TF, "KERAS_REF_DETERMINISTIC": "1", "TF_ENABLE_ONEDNN_OPTS": "0"},
@@ -112,7 +113,7 @@ ROSTER: dict[str, FighterConfig] = {
         ),
         FighterConfig(
             "tf-loop",
-            "TF loop",
+            FIGHTER_NAMES["tf-loop"],
             "the ceiling: a hand-written tf.function(jit_compile=True) that runs a whole epoch",
             "keras_ref:CompiledLoopNetwork",
             env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
@@ -120,7 +121,7 @@ ROSTER: dict[str, FighterConfig] = {
         ),
         FighterConfig(
             "sklearn",
-            "scikit-learn",
+            FIGHTER_NAMES["sklearn"],
             "scikit-learn's MLPClassifier / MLPRegressor, one partial_fit per batch when fair",
             "bench.fighters.sklearn_mlp:SklearnNetwork",
             requires=("sklearn",),
@@ -131,7 +132,7 @@ ROSTER: dict[str, FighterConfig] = {
         ),
         FighterConfig(
             "keras-jax",
-            "Keras on JAX",
+            FIGHTER_NAMES["keras-jax"],
             "Keras 3 on the JAX backend, model.fit with compile() defaults",
             "keras_ref:KerasNetwork",
             env={"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bench.store.run_folder import CASES_DIR, ResultsError, load_run
+
 from ..files import write_bytes, write_text
-from ..results import CASES_DIR, ResultsError, load_run
 from .html import to_html
 from .markdown import FIGURES_DIR, to_markdown
 from .sections import build_document

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from ..records import Fight, display_name
+from bench.store.records import Fight
+from bench.wording import display_name
+
 from .canvas import BINARY_COLOURS, CLASS_COLOURS, figure, grid_shape, note, png
 
 GIF_DPI = 70

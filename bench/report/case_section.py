@@ -6,13 +6,15 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from bench.judging.parity import EARLY_EPOCHS, PARITY_TOLERANCE, check_parity
+from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
+from bench.judging.stats import wilson_interval
+from bench.judging.verdict import Verdict
+from bench.store.records import DAVID, Fight
+from bench.store.speed import verdict_speedup
+from bench.wording import display_name
+
 from ..fighters.roster import ROSTER
-from ..parity import EARLY_EPOCHS, PARITY_TOLERANCE, check_parity
-from ..records import DAVID, Fight, display_name
-from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
-from ..speed import verdict_speedup
-from ..stats import wilson_interval
-from ..verdict import Verdict
 from ..wording import (
     MISSING,
     format_seconds,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..claim_judge import JUDGEMENTS, RATIO_TEST, ClaimJudgement, judge_run
+from bench.judging.claims_judged import JUDGEMENTS, RATIO_TEST, ClaimJudgement, judge_run
+from bench.judging.rounds import ACCURACY_TEST
+from bench.store.run_folder import Run
+
 from ..errors import HarnessError
-from ..results import Run
-from ..rounds import ACCURACY_TEST
 from ..wording import plural
 from .document import Block, Heading, Paragraph, Table
 

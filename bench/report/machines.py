@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..records import Fight
+from bench.store.records import Fight
+
 from .document import Block, Paragraph
 
 

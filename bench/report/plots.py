@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..records import DAVID, Fight, display_name
-from ..scaling import Crossover, Point
-from ..steps import Step
+from bench.judging.change_points import Step
+from bench.judging.scaling import Crossover, Point
+from bench.store.records import DAVID, Fight
+from bench.wording import display_name
+
 from .canvas import FIGHTER_COLOURS, figure, grid_shape, note, png, seeds_text
 
 LOG_SCALE_RANGE = 30.0  # max/min loss ratio above which a linear axis flattens the tail

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..records import DAVID, Fight, display_name
-from ..scaling import Crossover, Growth, Point, case_points, crossover, growth
-from ..verdict import Verdict
+from bench.judging.scaling import Crossover, Growth, Point, case_points, crossover, growth
+from bench.judging.verdict import Verdict
+from bench.store.records import DAVID, Fight
+from bench.wording import display_name
+
 from ..wording import milliseconds, three_digits
 from . import plots
 from .document import Block, Figure, Heading, Paragraph, Table

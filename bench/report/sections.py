@@ -6,13 +6,15 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from ..blas_kernels import older_kernels
+from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
+from bench.judging.verdict import Verdict, judge, scoreboard
+from bench.run.blas_kernels import older_kernels
+from bench.run.machine_load import busy_warning
+from bench.store.records import Fight
+from bench.store.run_folder import Run
+from bench.wording import display_name
+
 from ..fighters.roster import ROSTER
-from ..load import busy_warning
-from ..records import Fight, display_name
-from ..results import Run
-from ..rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
-from ..verdict import Verdict, judge, scoreboard
 from ..wording import MISSING, flatten
 from .case_section import case_section, speed_cell
 from .claims_section import claims_section

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+from bench.judging.change_points import MINIMUM, PENALTY, Step, history_steps
+from bench.store.history import read_history
+from bench.store.run_folder import ResultsError, Run
+from bench.store.speed import GATE_SPEED
+from bench.wording import display_name
+
 from ..defaults import HISTORY_PATH
-from ..history import read_history
-from ..records import display_name
-from ..results import ResultsError, Run
-from ..speed import GATE_SPEED
-from ..steps import MINIMUM, PENALTY, Step, history_steps
 from . import plots
 from .document import Block, Figure, Heading, Paragraph, Table
 

@@ -1,0 +1,240 @@
+"""`compare`: a run held against the committed baseline, one row per tracked metric.
+
+Tracked per case: David's test accuracy, parity in fair float64 cases, and David's speed-up over
+the gated opponent measured in the same run (so a slower machine does not look like a
+regression); with --claims, each claim's judgement too. Absolute seconds are shown, never gated on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench import defaults
+from bench.errors import HarnessError
+from bench.gates.baseline import GATED_OPPONENT
+from bench.judging import stats
+from bench.judging.claims_judged import REFUTED, SUPPORTED, ClaimJudgement
+from bench.store.speed import GATE_SPEED
+from bench.store.tracking import CaseSummary
+from bench.wording import display_name
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How much worse counts as a regression; refused when a value would disable the gate."""
+
+    accuracy_floor: float = defaults.ACCURACY_FLOOR
+    speed_factor: float = defaults.SPEED_FACTOR
+    alpha: float = defaults.ALPHA
+    parity_tolerance: float = defaults.PARITY_TOLERANCE
+
+    def __post_init__(self) -> None:
+        rules = (
+            ("--accuracy-floor", self.accuracy_floor, 0 <= self.accuracy_floor < 1, "in [0, 1)"),
+            ("--speed-factor", self.speed_factor, self.speed_factor > 1, "a number > 1"),
+            ("--alpha", self.alpha, 0 < self.alpha < 1, "in (0, 1)"),
+            ("--parity-tolerance", self.parity_tolerance, self.parity_tolerance > 0, "> 0"),
+        )
+        for flag, value, ok, rule in rules:
+            if not (math.isfinite(value) and ok):
+                raise HarnessError(f"{flag} must be {rule}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One tracked metric of one case: baseline, now, change, verdict and the deciding test."""
+
+    case: str
+    metric: str
+    baseline: str
+    now: str
+    change: str
+    verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED" (no data: fails the gate too)
+    test: str
+    gated: bool = True  # False: shown for information, never failing (the verdict says so)
+
+
+FAILING = ("REGRESSED", "UNDECIDED")
+
+
+def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Thresholds) -> Row:
+    metric = "David test accuracy"
+    base_values = base["david_test_accuracy"]
+    now_values = [v for v in now.david_test_accuracy if v is not None]
+    base_mean = float(np.mean(base_values))
+    if any(status != "ok" for status in now.david_status) or not now_values:
+        statuses = ", ".join(
+            f"seed {s}: {st}" for s, st in zip(now.seeds, now.david_status, strict=True)
+        )
+        test = f"David did not finish cleanly ({statuses})"
+        return Row(case, metric, f"{base_mean:.4f}", "-", "-", "REGRESSED", test)
+    now_mean = float(np.mean(now_values))
+    change = now_mean - base_mean
+    # Noise: the 95% intervals of both means, combined; a change must exceed it and the floor.
+    noise = math.hypot(stats.t_half_width(base_values), stats.t_half_width(now_values))
+    bar = max(limits.accuracy_floor, noise)
+    verdict = "REGRESSED" if -change > bar else "improved" if change > bar else "ok"
+    test = f"change vs max(floor {limits.accuracy_floor:g}, 95% interval across seeds {noise:.4f})"
+    return Row(case, metric, f"{base_mean:.4f}", f"{now_mean:.4f}", f"{change:+.4f}", verdict, test)
+
+
+def _separated(now: list[float], base: list[float], alpha: float) -> tuple[str, str]:
+    """Which way `now` differs from `base`, by a test that can reject here, and how it was told.
+
+    Mann-Whitney's exact test cannot reach p < alpha with few values (3 against 3: never below
+    0.05); where it cannot, as asv does, fall back to whether the 95% t-intervals of the
+    log speed-ups are apart, and say so.
+    """
+    smallest = stats.smallest_mann_whitney_p(len(now), len(base))
+    if smallest < alpha:
+        worse = stats.mann_whitney_p(now, base, "less")
+        better = stats.mann_whitney_p(now, base, "greater")
+        way = "slower" if worse <= alpha else "faster" if better <= alpha else ""
+        return way, f"one-sided Mann-Whitney p={min(worse, better):.3g} (alpha {alpha:g})"
+    why = f"{len(now)} vs {len(base)} values cannot reach p < {alpha:g}"
+    if min(len(now), len(base)) < 2:
+        return "", f"{why}, nor give an interval: undecided"
+    now_low, now_high = stats.t_interval(np.log(now))
+    base_low, base_high = stats.t_interval(np.log(base))
+    way = "slower" if now_high < base_low else "faster" if now_low > base_high else ""
+    return way, f"{why}: 95% t-intervals of log speed-ups {'apart' if way else 'overlap'}"
+
+
+def _compare_speed(
+    case: str, base: dict, now: CaseSummary, opponent: str, limits: Thresholds
+) -> Row:
+    metric = f"David speed-up vs {display_name(opponent)}"
+    base_values = [r for r in base["speedup"] if r is not None]
+    now_values = [r for r in now.speedups.get(opponent, []) if r is not None]
+    # No numbers on either side is no evidence that David kept his speed: the gate fails.
+    if not base_values:
+        test = f"the baseline holds no speed-up over {display_name(opponent)}: nothing to hold"
+        return Row(case, metric, "-", "-", "-", "UNDECIDED", test)
+    base_median = float(np.median(base_values))
+    if not now_values:
+        why = (
+            f"{display_name(opponent)} did not fight in this case"
+            if opponent not in now.speedups
+            else f"no seed where David and {display_name(opponent)} both finished"
+        )
+        test = f"no speed-up in this run ({why}): the speed gate cannot decide"
+        return Row(case, metric, f"{base_median:.4g}x", "-", "-", "UNDECIDED", test)
+    now_median = float(np.median(now_values))
+    slowdown = base_median / now_median  # how many times slower David got, relatively
+    way, how = _separated(now_values, base_values, limits.alpha)
+    if way == "slower" and slowdown > limits.speed_factor:
+        verdict = "REGRESSED"
+    elif way == "faster" and slowdown < 1 / limits.speed_factor:
+        verdict = "improved"
+    else:
+        verdict = "ok"
+    test = f"slow-down vs {limits.speed_factor:g}, {how}; speed = {GATE_SPEED[now.mode]}"
+    return Row(
+        case,
+        metric,
+        f"{base_median:.4g}x",
+        f"{now_median:.4g}x",
+        f"x{slowdown:.2f}",
+        verdict,
+        test,
+    )
+
+
+def _compare_parity(case: str, base: dict, now: CaseSummary, limits: Thresholds) -> list[Row]:
+    """Fair float64 cases: every opponent that matched David in the baseline must still match."""
+    if now.mode != "fair" or now.dtype != "float64":
+        return []
+    rows = []
+    for opponent, base_gap in (base.get("parity") or {}).items():
+        if base_gap is None or base_gap > limits.parity_tolerance:
+            continue  # never in parity (a fighter that cannot compute the same function)
+        metric = f"parity vs {display_name(opponent)} |loss diff|"
+        gap = now.parity.get(opponent)
+        if gap is None:
+            test = "no parity measured (a fighter did not finish)"
+            rows.append(Row(case, metric, f"{base_gap:.2g}", "-", "-", "REGRESSED", test))
+            continue
+        verdict = "REGRESSED" if gap > limits.parity_tolerance else "ok"
+        test = f"max |loss difference| vs tolerance {limits.parity_tolerance:g}"
+        rows.append(Row(case, metric, f"{base_gap:.2g}", f"{gap:.2g}", "-", verdict, test))
+    return rows
+
+
+def _compare_claims(case: str, base: dict, now: list[ClaimJudgement]) -> list[Row]:
+    """A claim supported in the baseline and refuted now (or no longer made) regressed."""
+    now_by_statement = {judgement.claim.statement(): judgement for judgement in now}
+    rows = []
+    for statement, before in (base.get("claims") or {}).items():
+        metric = f"claim: {statement}"
+        judgement = now_by_statement.pop(statement, None)
+        if judgement is None:
+            verdict = "REGRESSED" if before == SUPPORTED else "ok"
+            test = "the claim is not made in this run (was the suite's claim changed?)"
+            rows.append(Row(case, metric, before, "-", "-", verdict, test))
+            continue
+        after = judgement.judgement
+        if before == SUPPORTED and after == REFUTED:
+            verdict = "REGRESSED"
+        elif before == REFUTED and after == SUPPORTED:
+            verdict = "improved"
+        else:
+            verdict = "ok"
+        test = f"{judgement.measured_text()}; {judgement.test}"
+        rows.append(Row(case, metric, before, after, "-", verdict, test))
+    for statement, judgement in now_by_statement.items():
+        test = f"not in the baseline; {judgement.measured_text()}"
+        rows.append(Row(case, f"claim: {statement}", "-", judgement.judgement, "-", "ok", test))
+    return rows
+
+
+def compare_runs(
+    current: dict[str, CaseSummary],
+    baseline: dict[str, Any],
+    limits: Thresholds = Thresholds(),
+    claims: list[ClaimJudgement] | None = None,
+    gate_speed: bool = True,
+) -> list[Row]:
+    """Every tracked metric of every baseline case, judged against the current run; `claims`
+    (this run's claim judgements) also gates each case's claims. Without `gate_speed` the
+    speed rows are shown but never fail (`continuous` gates speed from paired measurements)."""
+    opponent = baseline.get("opponent", GATED_OPPONENT)
+    rows: list[Row] = []
+    for case, base in baseline["cases"].items():
+        now = current.get(case)
+        if now is None:
+            test = "the baseline case was not run"
+            rows.append(Row(case, "(case)", "present", "missing", "-", "REGRESSED", test))
+            continue
+        rows.append(_compare_accuracy(case, base, now, limits))
+        rows += _compare_parity(case, base, now, limits)
+        speed = _compare_speed(case, base, now, opponent, limits)
+        if not gate_speed:
+            speed = replace(speed, verdict=f"({speed.verdict}, not gated)", gated=False)
+        rows.append(speed)
+        if claims is not None:
+            rows += _compare_claims(case, base, [j for j in claims if j.case == case])
+    return rows
+
+
+def format_rows(rows: list[Row], current: dict[str, CaseSummary]) -> str:
+    """A plain-text table of the comparison, with absolute seconds shown for information."""
+    table = pd.DataFrame([row.__dict__ for row in rows]).drop(columns="gated")
+    lines = [table.to_string(index=False)]
+    lines.append("\nabsolute training seconds (median; shown, never gated on):")
+    for case, entry in current.items():
+        seconds = ", ".join(
+            f"{display_name(name)} {_median(values)} s"
+            for name, values in entry.train_seconds.items()
+        )
+        lines.append(f"  {case}: {seconds}")
+    return "\n".join(lines)
+
+
+def _median(values: list[float | None]) -> str:
+    present = [v for v in values if v is not None]
+    return f"{np.median(present):.3g}" if present else "-"

@@ -1,0 +1,4 @@
+"""Deciding who won.
+
+Statistics, speed, parity, rounds, verdicts, claims judged, scaling, change points.
+"""

@@ -1,6 +1,0 @@
-"""`python -m bench.numpy_floor`: David at the NumPy floor (see the package's docstring)."""
-
-from bench.numpy_floor.cli import main
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,4 @@
+"""What a run will do.
+
+Suites and their cases, claims, preflight checks, configuration fingerprints.
+"""

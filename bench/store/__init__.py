@@ -1,0 +1,1 @@
+"""Results on disk: typed records, the run folder and its schema, the summary, history, baseline."""
