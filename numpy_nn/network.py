@@ -1,4 +1,12 @@
-"""The multi-layer perceptron: forward, backward, training loop, weights in and out."""
+"""David's multi-layer perceptron: forward, backward and the training step, then fit.
+
+The lines of maths carry their equation and shapes. A batch has n rows; a dense layer maps its
+input a_in, (n, d_in), through W, (d_in, d_out), and b, (d_out,), to the pre-activation
+z = a_in @ W + b, (n, d_out), and the activation a = f(z); the first layer's a_in is X. Going
+back, delta = dL/dz, shaped like z. Each line computes in place what its comment writes out,
+into arrays allocated once (workspace.py) so that a step allocates nothing; input checks live
+in checks.py. textbook.py writes the same maths plainly, allocating freely.
+"""
 
 from __future__ import annotations
 
@@ -9,49 +17,25 @@ from typing import Any
 
 import numpy as np
 
+from . import checks
 from .activations import make_activation
+from .checks import DTYPES
 from .initializers import get_initializer
 from .losses import default_loss_for, make_loss
 from .optimizers import Optimizer, make_optimizer
 from .rounding import float32_rounded
-from .spec import SpecError, validate_layers
+from .spec import validate_layers
+from .workspace import Workspace, flat_buffers, l2_terms, transposed_inputs
 
-DTYPES = ("float32", "float64")
+__all__ = ["DTYPES", "EpochCallback", "History", "Network"]
 
 # Called after every epoch with the 1-based epoch and its logs; a true return value stops training.
 EpochCallback = Callable[[int, dict[str, float]], bool | None]
 
-
-@dataclass
-class History:
-    """Per-epoch record of a fit: losses and accuracies on the whole sets, after each epoch.
-
-    With fit(evaluate=False) only epoch_seconds is filled in.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    # Seconds spent on the epoch's updates only (end-of-epoch evaluation excluded).
-    epoch_seconds: list[float] = field(default_factory=list)
-    diverged_at: int | None = None  # 1-based epoch whose loss was NaN or infinite
-
-    @property
-    def diverged(self) -> bool:
-        """Whether training stopped on a non-finite loss."""
-        return self.diverged_at is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain-data form, ready for JSON."""
-        return {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-            "epoch_seconds": self.epoch_seconds,
-            "diverged_at": self.diverged_at,
-        }
+# One training step on one batch: step(x, y, outputs, deltas, inputs_t), all arrays preallocated.
+Step = Callable[
+    [np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], list[np.ndarray]], None
+]
 
 
 class Network:
@@ -70,20 +54,10 @@ class Network:
         seed: int | np.random.Generator | None = 0,
     ):
         self.layers = validate_layers(list(layers))
-        if dtype not in DTYPES:
-            raise SpecError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPES)}")
-        if not (isinstance(l2, int | float) and l2 >= 0):
-            raise SpecError(f"l2 must be a number >= 0, got {l2!r}")
-        self.dtype = np.dtype(dtype)
-        output_activation = self.layers[-1]["activation"]
-        self.loss = make_loss(loss or default_loss_for(output_activation))
-        fused = self.loss.fused_activation
-        if fused is not None and output_activation != fused:
-            raise SpecError(
-                f"loss {self.loss.name!r} needs a {fused!r} output layer, got {output_activation!r}"
-            )
-        if self.loss.name == "binary_crossentropy" and self.layers[-1]["output_dim"] != 1:
-            raise SpecError("binary_crossentropy needs an output layer with output_dim 1")
+        self.dtype = checks.checked_dtype(dtype)
+        checks.check_l2(l2)
+        self.loss = make_loss(loss or default_loss_for(self.layers[-1]["activation"]))
+        checks.check_loss_fits(self.loss, self.layers[-1])
         self.optimizer = make_optimizer(optimizer)
         self.activations = [
             make_activation(layer["activation"], layer.get("negative_slope"))
@@ -105,46 +79,145 @@ class Network:
             w[...] = get_initializer(layer["init"])(fan_in, fan_out, w.shape, rng)
             b[...] = get_initializer(layer["bias_init"])(fan_in, fan_out, b.shape, rng)
 
-    def _allocate_parameters(self) -> None:
-        """Keep every W and b (and their gradients) as views into one flat buffer each.
+    # ----------------------------------------------------------------- the maths
 
-        The optimiser then updates all parameters with a few whole-buffer operations per step
-        instead of a few per array, which is most of the cost for small networks.
+    def _forward(self, x: np.ndarray, outputs: list[np.ndarray]) -> np.ndarray:
+        """Fill outputs, one (n, d_out) array per layer, with each layer's a; return the last."""
+        matmul = np.matmul  # a local name: this loop runs a few times per step
+        for w, b, forward, out in zip(
+            self.weights, self.biases, self._forwards, outputs, strict=True
+        ):
+            matmul(x, w, out=out)  # z = a_in @ W: (n, d_in) @ (d_in, d_out) -> (n, d_out)
+            out += b  # z += b: (d_out,) added to each of the n rows
+            x = forward(out)  # a = f(z), written over z: (n, d_out), the next layer's a_in
+        return x
+
+    def _backward(
+        self,
+        y: np.ndarray,
+        outputs: list[np.ndarray],
+        deltas: list[np.ndarray],
+        inputs_t: list[np.ndarray],
+    ) -> None:
+        """Back-propagate the batch's loss into the flat gradient buffer (dL/dW, dL/db per layer).
+
+        `outputs` are the forward pass's activations; `deltas` (shaped like them) receive every
+        layer's dL/da and then dL/dz in turn, and both are used up. `inputs_t` holds every layer's
+        a_in transposed (X.T, then the outputs but the last, .T): views made once, not every step.
         """
+        matmul, add_reduce = np.matmul, np.add.reduce
+        weights_t, backwards = self._weights_t, self._backwards
+        grad_weights, grad_biases = self._grad_weights, self._grad_biases
+        last = len(outputs) - 1
+        # The output layer's delta, (n, d_out). A fused loss gives it at once ((a - y) / n for
+        # the cross-entropies); any other gives dL/da, then delta = f'(z) * dL/da.
+        delta = self.loss.gradient(y, outputs[last], deltas[last])
+        if self.loss.fused_activation is None:
+            delta = backwards[last](outputs[last], delta)
+        for index in range(last, -1, -1):
+            # dL/dW = a_in.T @ delta: (d_in, n) @ (n, d_out) -> (d_in, d_out)
+            matmul(inputs_t[index], delta, out=grad_weights[index])
+            # dL/db = delta summed over the batch: (n, d_out) -> (d_out,)
+            add_reduce(delta, axis=0, out=grad_biases[index])
+            if index:
+                # dL/da_in = delta @ W.T: (n, d_out) @ (d_out, d_in) -> (n, d_in)
+                delta = matmul(delta, weights_t[index], out=deltas[index - 1])
+                # the layer below's delta = f'(z_below) * dL/da_in: (n, d_in)
+                delta = backwards[index - 1](outputs[index - 1], delta)
+        for w, grad_w, factor, scratch in self._l2_terms:
+            grad_w += np.multiply(w, factor, out=scratch)  # dL/dW += 2 * l2 * W: (d_in, d_out)
+
+    def _training_step(self) -> Step:
+        """The training step every path runs (full batch, minibatches, given batch orders).
+
+        Made once per epoch, with the network's parts looked up then: a step on a small network
+        is short enough that looking them up on every call would show in the timings.
+        """
+        forward, backward = self._forward, self._backward
+        update, params, grads = self.optimizer.update, self._param_list, self._grad_list
+
+        def step(x, y, outputs, deltas, inputs_t):
+            forward(x, outputs)  # every layer's a = f(a_in @ W + b)
+            backward(y, outputs, deltas, inputs_t)  # dL/dW and dL/db into the gradient buffer
+            update(params, grads)  # W and b take the optimiser's step (see optimizers.py)
+
+        return step
+
+    def _run_epoch(self, x: np.ndarray, y: np.ndarray, order: list[np.ndarray] | None) -> None:
+        """One epoch of training steps: the whole set as one batch (order None), or the batches.
+
+        `order` holds checked index arrays. Each batch is gathered into the workspace's
+        preallocated rows, so a step allocates nothing.
+        """
+        step = self._training_step()
+        if order is None:
+            outputs, deltas = self._workspace.reserve(len(x), gather=False).arrays(len(x))[2:4]
+            step(x, y, outputs, deltas, transposed_inputs(x, outputs))
+            return
+        workspace = self._workspace.reserve(max(len(indices) for indices in order), gather=True)
+        views, arrays = workspace.views, workspace.arrays
+        for indices in order:
+            x_rows, y_rows, outputs, deltas, inputs_t = views.get(len(indices)) or arrays(
+                len(indices)
+            )
+            # take with out= and mode "clip" copies straight into the rows (the indices were
+            # checked, so clipping changes nothing).
+            x.take(indices, 0, x_rows, "clip")
+            y.take(indices, 0, y_rows, "clip")
+            step(x_rows, y_rows, outputs, deltas, inputs_t)
+
+    def _gradient(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The loss's gradient on (x, y) at the current weights, in the flat parameter order."""
+        outputs = self._new_outputs(len(x))
+        self._forward(x, outputs)
+        self._backward(y, outputs, self._new_outputs(len(x)), transposed_inputs(x, outputs))
+        return self._grads.copy()
+
+    def _penalty(self) -> float:
+        """The L2 penalty, sum over layers of l2 * sum(W**2)."""
+        return sum(
+            l2 * float(np.square(w).sum())
+            for l2, w in zip(self.l2, self.weights, strict=True)
+            if l2
+        )
+
+    # ----------------------------------------------------------------- memory
+
+    def _allocate_parameters(self) -> None:
+        """Every W and b, and their gradients, as views into one flat buffer each (workspace.py)."""
         shapes = [
             shape
             for layer in self.layers
             for shape in ((layer["input_dim"], layer["output_dim"]), (layer["output_dim"],))
         ]
-        total = sum(int(np.prod(shape)) for shape in shapes)
-        self._params = np.zeros(total, dtype=self.dtype)
-        self._grads = np.zeros(total, dtype=self.dtype)
-        param_views, grad_views, start = [], [], 0
-        for shape in shapes:
-            stop = start + int(np.prod(shape))
-            param_views.append(self._params[start:stop].reshape(shape))
-            grad_views.append(self._grads[start:stop].reshape(shape))
-            start = stop
-        self.weights, self.biases = param_views[0::2], param_views[1::2]
+        self._params, self._grads, params, grads = flat_buffers(shapes, self.dtype)
+        self.weights, self.biases = params[0::2], params[1::2]
         self._weights_t = [w.T for w in self.weights]  # views: they follow every update
-        self._grad_weights, self._grad_biases = grad_views[0::2], grad_views[1::2]
+        self._grad_weights, self._grad_biases = grads[0::2], grads[1::2]
         self._param_list, self._grad_list = [self._params], [self._grads]
-        # The L2 term of each penalised layer: (W, dL/dW, the factor 2 * l2, and room to compute
-        # 2 * l2 * W without a temporary: a view of one buffer the size of the largest such W).
-        penalised = [index for index, l2 in enumerate(self.l2) if l2]
-        self._l2_buffer = np.empty(
-            max((self.weights[index].size for index in penalised), default=0), dtype=self.dtype
+        self._l2_buffer, self._l2_terms = l2_terms(
+            self.weights, self._grad_weights, self.l2, self.dtype
         )
-        self._l2_terms = [
-            (
-                self.weights[index],
-                self._grad_weights[index],
-                self.dtype.type(2.0 * self.l2[index]),
-                self._l2_buffer[: self.weights[index].size].reshape(self.weights[index].shape),
-            )
-            for index in penalised
-        ]
-        self._workspace: _Workspace | None = None
+        self._workspace = Workspace(self.n_features, self._widths, self.dtype)
+
+    def _new_outputs(self, rows: int) -> list[np.ndarray]:
+        return [np.empty((rows, width), dtype=self.dtype) for width in self._widths]
+
+    def training_memory_bytes(self, batch_size: int) -> int:
+        """Upper bound on the array memory the network holds while fit(evaluate=False) trains.
+
+        For batches of up to batch_size rows: parameters and their gradients, the optimiser's
+        state, one batch's X and y rows and every layer's outputs and gradients, the L2
+        scratch, and the largest temporary an activation makes in a step (one batch_size x
+        widest-layer array). Not included: converting X and y to the network's dtype and one-hot
+        labels (pass them ready to avoid copies), the batch order the caller hands over, the
+        per-epoch evaluation of evaluate=True, and Python's own small objects.
+        """
+        batch_size = checks.positive_int(batch_size, "batch_size")
+        itemsize = self.dtype.itemsize
+        parameters = self._params.nbytes * (2 + self.optimizer.state_size())
+        rows = self.n_features + self.n_outputs + 2 * sum(self._widths) + max(self._widths)
+        return parameters + self._l2_buffer.nbytes + batch_size * rows * itemsize
 
     # ----------------------------------------------------------------- properties
 
@@ -161,161 +234,6 @@ class Network:
     @property
     def _widths(self) -> list[int]:
         return [layer["output_dim"] for layer in self.layers]
-
-    def training_memory_bytes(self, batch_size: int) -> int:
-        """Upper bound on the array memory the network holds while fit(evaluate=False) trains.
-
-        For batches of up to batch_size rows: parameters and their gradients, the optimiser's
-        state, one batch's X and y rows and every layer's outputs and gradients, the L2
-        scratch, and the largest temporary an activation makes in a step (one batch_size x
-        widest-layer array). Not included: converting X and y to the network's dtype and one-hot
-        labels (pass them ready to avoid copies), the batch order the caller hands over, the
-        per-epoch evaluation of evaluate=True, and Python's own small objects.
-        """
-        batch_size = _positive_int(batch_size, "batch_size")
-        itemsize = self.dtype.itemsize
-        parameters = self._params.nbytes * (2 + self.optimizer.state_size())
-        rows = self.n_features + self.n_outputs + 2 * sum(self._widths) + max(self._widths)
-        return parameters + self._l2_buffer.nbytes + batch_size * rows * itemsize
-
-    # ----------------------------------------------------------------- forward / backward
-
-    def _forward(self, x: np.ndarray, outputs: list[np.ndarray]) -> np.ndarray:
-        """Fill outputs (one array per layer) with every layer's activation; return the last."""
-        matmul = np.matmul  # a local name: this loop runs a few times per step
-        for w, b, forward, out in zip(
-            self.weights, self.biases, self._forwards, outputs, strict=True
-        ):
-            matmul(x, w, out=out)
-            out += b
-            x = forward(out)
-        return x
-
-    def _backward(
-        self,
-        y: np.ndarray,
-        outputs: list[np.ndarray],
-        grads: list[np.ndarray],
-        inputs_t: list[np.ndarray],
-    ) -> None:
-        """Back-propagate the batch's loss into the flat gradient buffer.
-
-        `outputs` are the forward pass's activations; `grads` (shaped like them) receive every
-        layer's dL/dz in turn, and both are used up. `inputs_t` holds every layer's input,
-        transposed (X.T, then the outputs but the last, .T): views made once, not every step.
-        """
-        matmul, add_reduce = np.matmul, np.add.reduce
-        weights_t, backwards = self._weights_t, self._backwards
-        grad_weights, grad_biases = self._grad_weights, self._grad_biases
-        last = len(outputs) - 1
-        grad = self.loss.gradient(y, outputs[last], grads[last])
-        if self.loss.fused_activation is None:
-            grad = backwards[last](outputs[last], grad)
-        for index in range(last, -1, -1):
-            matmul(inputs_t[index], grad, out=grad_weights[index])
-            add_reduce(grad, axis=0, out=grad_biases[index])
-            if index:
-                grad = matmul(grad, weights_t[index], out=grads[index - 1])
-                grad = backwards[index - 1](outputs[index - 1], grad)
-        for w, grad_w, factor, scratch in self._l2_terms:
-            grad_w += np.multiply(w, factor, out=scratch)  # dL/dW += 2 * l2 * W
-
-    def _gradient(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The loss's gradient on (x, y) at the current weights, in the flat parameter order."""
-        outputs = self._new_outputs(len(x))
-        self._forward(x, outputs)
-        self._backward(y, outputs, self._new_outputs(len(x)), _transposed_inputs(x, outputs))
-        return self._grads.copy()
-
-    def _new_outputs(self, rows: int) -> list[np.ndarray]:
-        return [np.empty((rows, width), dtype=self.dtype) for width in self._widths]
-
-    def _penalty(self) -> float:
-        return sum(
-            l2 * float(np.square(w).sum())
-            for l2, w in zip(self.l2, self.weights, strict=True)
-            if l2
-        )
-
-    # ----------------------------------------------------------------- data checks
-
-    def _check_x(self, x: Any, what: str = "X") -> np.ndarray:
-        """Return X as a contiguous array in the network's dtype, or say what is wrong with it."""
-        x = _as_array(x, what)
-        if x.dtype.kind not in "iuf":
-            raise ValueError(
-                f"{what} must hold real numbers (an integer or float dtype), got dtype {x.dtype}"
-            )
-        if x.ndim != 2:
-            raise ValueError(f"{what} must be 2-D (samples, features), got shape {x.shape}")
-        if x.shape[1] != self.n_features:
-            raise ValueError(
-                f"{what} has {x.shape[1]} features but the network's input_dim is {self.n_features}"
-            )
-        if x.shape[0] == 0:
-            raise ValueError(f"{what} has no samples (shape {x.shape})")
-        converted = _converted(x, self.dtype)
-        if not _all_finite(converted):
-            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
-            if np.isfinite(x[bad]):
-                raise ValueError(
-                    f"{what} holds {float(x[bad]):g} (row {bad[0]}, column {bad[1]}), "
-                    f"too large for {self.dtype}"
-                )
-            raise ValueError(f"{what} contains NaN or inf (first at row {bad[0]}, column {bad[1]})")
-        return converted
-
-    def _check_y(self, y: Any, n_samples: int, what: str = "y") -> np.ndarray:
-        """Return targets shaped like the network's output, in the network's dtype."""
-        y = _as_array(y, what)
-        if y.dtype.kind not in "biuf":
-            raise ValueError(
-                f"{what} must hold numbers (class labels or targets), got dtype {y.dtype}"
-            )
-        if y.ndim not in (1, 2):
-            raise ValueError(
-                f"{what} must be 1-D (labels) or 2-D (samples, outputs), got shape {y.shape}"
-            )
-        if y.shape[0] != n_samples:
-            raise ValueError(f"{what} has {y.shape[0]} rows but X has {n_samples}")
-        k = self.n_outputs
-        if y.ndim == 1 and k > 1:
-            return self._one_hot(y, what)
-        y = y.reshape(n_samples, -1) if y.ndim == 1 else y
-        if y.shape != (n_samples, k):
-            raise ValueError(f"{what} must have shape ({n_samples}, {k}), got {y.shape}")
-        converted = _converted(y, self.dtype)
-        if not _all_finite(converted):
-            raise ValueError(f"{what} contains NaN or inf, or a value too large for {self.dtype}")
-        if self.loss.name == "binary_crossentropy":
-            bad = _first_not_binary(converted)
-            if bad is not None:
-                raise ValueError(
-                    f"{what}: label {bad:g} out of range; binary_crossentropy takes 0 or 1"
-                )
-        return converted
-
-    def _one_hot(self, labels: np.ndarray, what: str) -> np.ndarray:
-        """Class labels 0..k-1 for a multi-unit output (softmax, or MSE on k units), one-hot."""
-        k = self.n_outputs
-        if labels.dtype.kind == "f":
-            if not _all_finite(labels):
-                raise ValueError(f"{what} contains NaN or inf; class labels expected")
-            fractional = labels[labels != np.round(labels)]
-            if fractional.size:
-                raise ValueError(
-                    f"{what}: integer class labels expected, got {fractional[0]:g} "
-                    f"(dtype {labels.dtype})"
-                )
-        bad = labels[(labels < 0) | (labels >= k)]
-        if bad.size:
-            raise ValueError(
-                f"{what}: label {bad[0]:g} out of range; the output layer has {k} classes "
-                f"(labels 0..{k - 1})"
-            )
-        one_hot = np.zeros((len(labels), k), dtype=self.dtype)
-        one_hot[np.arange(len(labels)), labels.astype(np.intp)] = 1
-        return one_hot
 
     # ----------------------------------------------------------------- training
 
@@ -344,27 +262,11 @@ class Network:
         """
         x = self._check_x(x)
         y = self._check_y(y, x.shape[0])
-        epochs = _positive_int(epochs, "epochs")
-        batch_size = _positive_int(batch_size, "batch_size", none_ok=True)
-        if batches is not None:
-            if not hasattr(batches, "__len__") or not hasattr(batches, "__getitem__"):
-                raise ValueError(
-                    "batches must be a sequence holding one list of index arrays per epoch, "
-                    f"got {type(batches).__name__}"
-                )
-            if len(batches) != epochs:
-                raise ValueError(
-                    f"batches has {len(batches)} epochs' orders but epochs is {epochs}"
-                )
-        if rng is not None and not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng must be a numpy.random.Generator or None, got {rng!r}")
-        if callback is not None and not callable(callback):
-            raise ValueError(f"callback must be callable or None, got {callback!r}")
-        if not isinstance(evaluate, bool | np.bool_):
-            raise ValueError(f"evaluate must be True or False, got {evaluate!r}")
+        epochs, batch_size = checks.check_fit_options(
+            epochs, batch_size, batches, rng, callback, evaluate
+        )
         if validation_data is not None:
-            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (X, y)")
+            checks.check_validation_pair(validation_data)
             x_val = self._check_x(validation_data[0], "validation X")
             y_val = self._check_y(validation_data[1], x_val.shape[0], "validation y")
         rng = rng if rng is not None else self._rng
@@ -373,7 +275,7 @@ class Network:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(1, epochs + 1):
                 if batches is not None:
-                    order = _checked_order(batches[epoch - 1], n, epoch)
+                    order = checks.checked_order(batches[epoch - 1], n, epoch)
                 elif batch_size is None or batch_size >= n:
                     order = None
                 else:
@@ -401,50 +303,13 @@ class Network:
                     break
         return history
 
-    def _run_epoch(self, x: np.ndarray, y: np.ndarray, order: list[np.ndarray] | None) -> None:
-        """One epoch of training steps: the whole set as one batch (order None), or the batches.
+    def _check_x(self, x: Any, what: str = "X") -> np.ndarray:
+        """X as a contiguous array in the network's dtype, or ValueError saying what is wrong."""
+        return checks.check_x(x, self.n_features, self.dtype, what)
 
-        `order` holds checked index arrays. Each batch is gathered into the workspace's
-        preallocated rows, so a step allocates nothing.
-        """
-        if order is None:
-            outputs, grads = self._reserve(len(x), gather=False).arrays(len(x))[2:4]
-            self._step(x, y, outputs, grads, _transposed_inputs(x, outputs))
-            return
-        workspace = self._reserve(max(len(indices) for indices in order), gather=True)
-        # _step's three calls, with the names looked up once per epoch rather than per step
-        forward, backward, update = self._forward, self._backward, self.optimizer.update
-        params, param_grads = self._param_list, self._grad_list
-        views, arrays = workspace.views, workspace.arrays
-        for indices in order:
-            x_rows, y_rows, outputs, grads, inputs_t = views.get(len(indices)) or arrays(
-                len(indices)
-            )
-            # take with out= and mode "clip" copies straight into the rows (the indices were
-            # checked, so clipping changes nothing).
-            x.take(indices, 0, x_rows, "clip")
-            y.take(indices, 0, y_rows, "clip")
-            forward(x_rows, outputs)
-            backward(y_rows, outputs, grads, inputs_t)
-            update(params, param_grads)
-
-    def _step(self, x, y, outputs, grads, inputs_t) -> None:
-        """One training step on one batch: forward, backward, update."""
-        self._forward(x, outputs)
-        self._backward(y, outputs, grads, inputs_t)
-        self.optimizer.update(self._param_list, self._grad_list)
-
-    def _reserve(self, rows: int, gather: bool) -> _Workspace:
-        """The workspace, replaced by a larger one if it cannot hold batches of `rows` rows.
-
-        It stays with the network after fit, so the next fit reuses it.
-        """
-        workspace = self._workspace
-        if workspace is None or workspace.capacity < rows or (gather and not workspace.gather):
-            self._workspace = workspace = None  # free the old buffers before allocating anew
-            workspace = _Workspace(rows, self.n_features, self._widths, self.dtype, gather)
-            self._workspace = workspace
-        return workspace
+    def _check_y(self, y: Any, n_samples: int, what: str = "y") -> np.ndarray:
+        """Targets shaped like the network's output, in the network's dtype, or ValueError."""
+        return checks.check_y(y, n_samples, self.n_outputs, self.dtype, self.loss.name, what)
 
     # ----------------------------------------------------------------- inference
 
@@ -520,139 +385,33 @@ class Network:
         self.optimizer.reset()
 
 
-class _Workspace:
-    """Preallocated arrays for batches of up to `capacity` rows; smaller ones use leading rows.
+@dataclass
+class History:
+    """Per-epoch record of a fit: losses and accuracies on the whole sets, after each epoch.
 
-    Per layer, the outputs (z, then a = f(z) in place) and the gradients (dL/da, then dL/dz in
-    place); and, when batches are gathered from the data, the batch's X and y rows.
+    With fit(evaluate=False) only epoch_seconds is filled in.
     """
 
-    MAX_SIZES = 8  # batch sizes whose views are kept, which bounds the views' memory
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    # Seconds spent on the epoch's updates only (end-of-epoch evaluation excluded).
+    epoch_seconds: list[float] = field(default_factory=list)
+    diverged_at: int | None = None  # 1-based epoch whose loss was NaN or infinite
 
-    def __init__(
-        self, capacity: int, n_features: int, widths: list[int], dtype: np.dtype, gather: bool
-    ):
-        self.capacity, self.gather = capacity, gather
-        self._x = np.empty((capacity, n_features), dtype) if gather else None
-        self._y = np.empty((capacity, widths[-1]), dtype) if gather else None
-        self._outputs = [np.empty((capacity, width), dtype) for width in widths]
-        self._grads = [np.empty((capacity, width), dtype) for width in widths]
-        self.views: dict[int, tuple] = {}  # rows -> what arrays(rows) returns
+    @property
+    def diverged(self) -> bool:
+        """Whether training stopped on a non-finite loss."""
+        return self.diverged_at is not None
 
-    def arrays(self, rows: int) -> tuple:
-        """(X rows, y rows, outputs, grads, inputs transposed) for a batch of `rows` rows."""
-        views = self.views.get(rows)
-        if views is None:
-            if len(self.views) >= self.MAX_SIZES:  # batch sizes are usually one or two
-                self.views.clear()
-            # Leading rows of a C-contiguous array are C-contiguous: BLAS sees no difference.
-            x_rows = self._x[:rows] if self.gather else None
-            outputs = [out[:rows] for out in self._outputs]
-            views = self.views[rows] = (
-                x_rows,
-                self._y[:rows] if self.gather else None,
-                outputs,
-                [grad[:rows] for grad in self._grads],
-                _transposed_inputs(x_rows, outputs) if self.gather else None,
-            )
-        return views
-
-
-def _transposed_inputs(x: np.ndarray, outputs: list[np.ndarray]) -> list[np.ndarray]:
-    """Every layer's input, transposed: X.T, then each layer's output but the last."""
-    return [x.T] + [out.T for out in outputs[:-1]]
-
-
-def _positive_int(value: Any, what: str, none_ok: bool = False) -> int | None:
-    """A Python or NumPy integer > 0 as an int (bool is not a count); None when allowed."""
-    if value is None and none_ok:
-        return None
-    if isinstance(value, int | np.integer) and not isinstance(value, bool) and value > 0:
-        return int(value)
-    choices = "a positive integer or None" if none_ok else "a positive integer"
-    raise ValueError(f"{what} must be {choices}, got {value!r}")
-
-
-def _as_array(data: Any, what: str) -> np.ndarray:
-    """np.asarray, with NumPy's complaint about ragged or odd input named after the argument."""
-    try:
-        return np.asarray(data)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"{what} could not be read as an array: {err}") from None
-
-
-def _converted(data: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """The data as a C-contiguous array of dtype (no copy when it already is one)."""
-    with np.errstate(over="ignore"):  # values beyond the dtype's range become inf: checked next
-        return np.ascontiguousarray(data, dtype=dtype)
-
-
-def _all_finite(data: np.ndarray) -> bool:
-    """Whether no value is NaN or inf, without allocating an array of flags."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(data.sum()):  # any NaN or inf makes the sum NaN or inf
-            return True
-    return bool(np.isfinite(data).all())  # the sum overflowed, or something is not finite
-
-
-def _first_not_binary(y: np.ndarray, chunk: int = 4096) -> float | None:
-    """The first value that is neither 0 nor 1, scanning in chunks to keep temporaries small."""
-    flat = y.reshape(-1)
-    for start in range(0, flat.size, chunk):
-        part = flat[start : start + chunk]
-        bad = (part != 0) & (part != 1)
-        if bad.any():
-            return float(part[bad.argmax()])
-    return None
-
-
-def _checked_order(order: Any, n: int, epoch: int) -> list[np.ndarray]:
-    """Index arrays of one epoch, each a non-empty 1-D integer array within 0..n-1."""
-    where = f"epoch {epoch}"
-    try:
-        items = list(order)
-    except TypeError:
-        raise ValueError(
-            f"{where}: expected a list of index arrays, got {type(order).__name__}"
-        ) from None
-    if not items:
-        raise ValueError(f"{where}: no batches; an epoch needs at least one")
-    arrays = []
-    for number, indices in enumerate(items):
-        batch = _as_array(indices, f"{where}, batch {number}")
-        if batch.ndim != 1 or batch.size == 0:
-            raise ValueError(
-                f"{where}, batch {number}: a batch is a non-empty 1-D array of sample indices, "
-                f"got shape {batch.shape}"
-            )
-        if batch.dtype.kind not in "iu":
-            raise ValueError(
-                f"{where}, batch {number}: sample indices must be integers, got dtype {batch.dtype}"
-            )
-        arrays.append(batch if batch.dtype == np.intp else batch.astype(np.intp))
-    _check_range(arrays, n, where)
-    return arrays
-
-
-def _check_range(arrays: list[np.ndarray], n: int, where: str, group: int = 8192) -> None:
-    """Raise if an index is outside 0..n-1.
-
-    Checked on groups of batches concatenated up to `group` indices: two reductions per group
-    rather than per batch, and a temporary of at most one group (64 KiB) plus one batch.
-    """
-    first = 0
-    while first < len(arrays):
-        last, size = first, 0
-        while last < len(arrays) and size < group:
-            size += arrays[last].size
-            last += 1
-        indices = np.concatenate(arrays[first:last])
-        if indices.min() < 0 or indices.max() >= n:
-            for number in range(first, last):
-                low, high = arrays[number].min(), arrays[number].max()
-                if low < 0 or high >= n:
-                    raise ValueError(
-                        f"{where}, batch {number}: sample index {low if low < 0 else high} "
-                        f"out of range 0..{n - 1}"
-                    )
-        first = last
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data form, ready for JSON."""
+        return {
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "val_loss": self.val_loss,
+            "val_accuracy": self.val_accuracy,
+            "epoch_seconds": self.epoch_seconds,
+            "diverged_at": self.diverged_at,
+        }
