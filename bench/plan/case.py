@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from bench.errors import SuiteError
 from bench.fighters.roster import FighterConfig
 from bench.plan.claims import Claim, parse_claims
-from bench.plan.fields import CASE_KEYS, CaseFields, FighterOverrides, problem
+from bench.plan.fields import CASE_KEYS, CaseFields, FighterOverrides
+from bench.plan.table import problem
 from numpy_nn import default_loss_for
 
 # Settings a fighter may override in native mode (each framework as its users run it).
@@ -124,7 +125,7 @@ def parse_case(
     unknown = sorted(set(raw) - set(CASE_KEYS) - set(known))
     if unknown:
         raise SuiteError(
-            f"{label}: unknown field(s) {unknown}; valid fields: {', '.join(CASE_KEYS)}"
+            f"{label}: unknown field(s) {unknown}; valid fields: {', '.join((*CASE_KEYS, *known))}"
         )
     if fighters_override is not None:
         raw = {**raw, "fighters": fighters_override}

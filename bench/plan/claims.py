@@ -19,13 +19,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from bench.errors import HarnessError, SuiteError
-from bench.plan.fields import EVERY, RATIO_METRICS, ClaimFields, problem
+from bench.plan.table import Refused, Says, Table, one_of, problem
 from bench.wording import display_name
+
+CLAIM_METRICS = ("test_accuracy", "seconds_to_target", "train_seconds")
+RATIO_METRICS = ("seconds_to_target", "train_seconds")
+EVERY = "every"  # a claim's fighter: every fighter of the case (test_accuracy only)
+MAX_TEXT = 2000  # a quote is a sentence or two, not an article
 
 METRICS = {
     "test_accuracy": "test accuracy",
@@ -33,6 +38,73 @@ METRICS = {
     "train_seconds": "training time",
 }
 COMPARISONS = {">=": "at least", "<=": "at most"}
+TEXT = Says(f"must be text of 1-{MAX_TEXT} characters, got {{value!r}}")
+
+
+def _threshold(value: Any, claim: dict[str, Any]) -> str:
+    if claim.get("metric") in RATIO_METRICS:
+        return f"a ratio threshold must be a number > 0, got {value!r}"
+    return f"an accuracy threshold must be in [0, 1], got {value!r}"
+
+
+class ClaimFields(Table):
+    """A claim under test: the quoted sentence, its source, and its checkable form."""
+
+    UNKNOWN: ClassVar[str] = "unknown key(s)"
+    MISSING: ClassVar[str] = (
+        "missing; a claim needs quote, source, metric, fighter, versus, compare, threshold"
+    )
+    quote: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"), TEXT]
+    """The sentence as the article or README writes it."""
+    source: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"), TEXT]
+    """Where the sentence comes from."""
+    metric: Annotated[Literal[CLAIM_METRICS], one_of("metric", CLAIM_METRICS)]
+    """What is measured: test_accuracy, seconds_to_target (to the case's target_accuracy) or
+    train_seconds."""
+    fighter: Annotated[str, Says("unknown fighter {value!r}")]
+    """The fighter the claim is about; "every" (test_accuracy only) for all of the case's."""
+    versus: Annotated[str | None, Says("unknown fighter {value!r}")] = None
+    """Time metrics: the ratio is fighter's time / versus's time."""
+    compare: Annotated[Literal[">=", "<="], one_of("comparison", (">=", "<="))]
+    """">=" (at least) or "<=" (at most) the threshold."""
+    threshold: Annotated[
+        float,
+        Field(allow_inf_nan=False),
+        Says(_threshold),
+    ]
+    """An accuracy in [0, 1], or a ratio of times > 0."""
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ClaimFields:
+        """Checks across the claim's fields and its case (fighters, target), in `info.context`."""
+        case = info.context or {}
+        ratio = self.metric in RATIO_METRICS
+        known = list(case.get("known", []))
+        self._fighter("fighter", self.fighter, known if ratio else [EVERY, *known], case)
+        if not ratio and self.versus is not None:
+            raise Refused("versus", f"only time metrics are ratios ({', '.join(RATIO_METRICS)})")
+        if ratio and self.versus is None:
+            raise Refused(
+                "versus", f"missing: {self.metric} is a ratio, fighter's time / versus's time"
+            )
+        if ratio:
+            self._fighter("versus", self.versus, known, case)
+            if self.versus == self.fighter:
+                raise Refused("versus", f"must differ from fighter, got {self.versus!r} twice")
+        if (ratio and self.threshold <= 0) or (not ratio and not 0 <= self.threshold <= 1):
+            raise Refused("threshold", _threshold(self.threshold, {"metric": self.metric}))
+        if self.metric == "seconds_to_target" and case.get("target") is None:
+            raise Refused("metric", "seconds_to_target needs the case's target_accuracy; set it")
+        return self
+
+    @staticmethod
+    def _fighter(key: str, name: Any, allowed: list[str], case: dict[str, Any]) -> None:
+        if name not in allowed:
+            raise Refused(key, f"unknown fighter {name!r}; choose one of {', '.join(allowed)}")
+        if name != EVERY and name not in case.get("fighters", []) and not case.get("overridden"):
+            raise Refused(key, f"{name!r} is not in this case's fighters {case.get('fighters')}")
+
+
 CLAIM_KEYS = tuple(ClaimFields.model_fields)
 
 

@@ -1,20 +1,16 @@
 """The fields of a suite file, declared once: their types, limits, defaults, descriptions and the
-message a bad value gets. Validation (`bench/plan/suite.py`) and the published JSON Schema
-(`bench/plan/schema.py`, `python -m bench schema`) both come from these models.
-
-Each field's type carries a `Says`: the harness's own words for a bad value, so that a suite's
-mistake reads `field 'epochs': must be a positive integer, got -1`, never pydantic's wording.
+message a bad value gets (a `Says`, bench/plan/table.py). Validation (`bench/plan/suite.py`) and
+the published JSON Schema (`bench/plan/schema.py`, `python -m bench schema`) both come from these
+models; a claim's fields are in bench/plan/claims.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     SkipValidation,
@@ -25,43 +21,14 @@ from pydantic import (
 
 from bench.datasets import DATASETS, DatasetError, resolve_params
 from bench.fighters.roster import DEFAULT_FIGHTERS
+from bench.plan.claims import ClaimFields
+from bench.plan.table import Refused, Says, Table, one_of
 from numpy_nn import ACTIVATIONS, DTYPES, INITIALIZERS, LOSSES, OPTIMIZERS, make_optimizer
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"  # also a file name: kept short
 NAME_PATTERN = re.compile(NAME.strip("^$"))
 MAX_SEED = 2**32 - 1
 MODES = ("fair", "native")
-CLAIM_METRICS = ("test_accuracy", "seconds_to_target", "train_seconds")
-RATIO_METRICS = ("seconds_to_target", "train_seconds")
-EVERY = "every"  # a claim's fighter: every fighter of the case (test_accuracy only)
-MAX_TEXT = 2000  # a quote is a sentence or two, not an article
-
-
-class Says:
-    """A field's message for a bad value: a template of `value` (the field's whole value) and
-    `leaf` (the bad element), or a function of (value, the table holding it)."""
-
-    def __init__(self, message: str | Callable[[Any, dict[str, Any]], str]) -> None:
-        self.message = message
-
-    def __call__(self, value: Any, leaf: Any, table: dict[str, Any]) -> str:
-        """The message for this bad value."""
-        if callable(self.message):
-            return self.message(value, table)
-        return self.message.format(value=value, leaf=leaf)
-
-
-class Refused(ValueError):
-    """A check across fields failed: the field to blame and the message."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def one_of(what: str, options: tuple[str, ...] | list[str]) -> Says:
-    """The message of a field that takes one of `options`."""
-    return Says(f"unknown {what} {{leaf!r}}; choose one of {', '.join(options)}")
 
 
 def _optimizer(spec: Any) -> Any:
@@ -93,23 +60,9 @@ Optimizer = Annotated[
     AfterValidator(_optimizer),
     one_of("optimizer", list(OPTIMIZERS)),
 ]
-TEXT = Says(f"must be text of 1-{MAX_TEXT} characters, got {{value!r}}")
 
 
-def _threshold(value: Any, claim: dict[str, Any]) -> str:
-    if claim.get("metric") in RATIO_METRICS:
-        return f"a ratio threshold must be a number > 0, got {value!r}"
-    return f"an accuracy threshold must be in [0, 1], got {value!r}"
-
-
-class Table(BaseModel):
-    """A table of a suite file: TOML's own types, nothing converted, no unknown keys."""
-
-    model_config = ConfigDict(
-        extra="forbid", strict=True, use_attribute_docstrings=True, frozen=True
-    )
-    UNKNOWN: ClassVar[str] = "unknown field(s)"  # how unknown keys are named in messages
-    MISSING: ClassVar[str] = "missing"
+Limit = Annotated[PositiveInt, Says("{key}: must be a positive integer, got {value!r}")]
 
 
 class SuiteHeader(Table):
@@ -127,21 +80,15 @@ class SuiteHeader(Table):
         ),
     ] = None
     """The suite's name (default: the file's name); it names the run folder."""
-    description: Annotated[str, Says("description: must be a string, got {value!r}")] = ""
+    description: Annotated[str, Says("{key}: must be a string, got {value!r}")] = ""
     """What the suite measures, shown in the report."""
     # Sizes a suite may not exceed unless it says so: a typo of a few zeros should be refused,
     # not fill the memory or run for a month.
-    max_parameters: Annotated[
-        PositiveInt, Says("max_parameters: must be a positive integer, got {value!r}")
-    ] = 50_000_000  # noqa: E501
+    max_parameters: Limit = 50_000_000
     """The most parameters a case's model may have."""
-    max_steps: Annotated[
-        PositiveInt, Says("max_steps: must be a positive integer, got {value!r}")
-    ] = 10_000_000  # noqa: E501
+    max_steps: Limit = 10_000_000
     """The most training steps (epochs x batches) a fighter may take in a fight."""
-    max_samples: Annotated[
-        PositiveInt, Says("max_samples: must be a positive integer, got {value!r}")
-    ] = 10_000_000  # noqa: E501
+    max_samples: Limit = 10_000_000
     """The most samples a dataset may have."""
 
 
@@ -149,69 +96,12 @@ class FighterOverrides(Table):
     """Settings one fighter trains with instead of the case's (mode = "native" only)."""
 
     UNKNOWN: ClassVar[str] = "unknown override(s)"
+    NOT_A_TABLE: ClassVar[str] = "must be a table of overrides, got {value!r}"
     epochs: Epochs | None = None
     batch_size: BatchSize | None = None
     optimizer: Optimizer | None = None
     init: Init | None = None
     bias_init: BiasInit | None = None
-
-
-class ClaimFields(Table):
-    """A claim under test: the quoted sentence, its source, and its checkable form."""
-
-    UNKNOWN: ClassVar[str] = "unknown key(s)"
-    MISSING: ClassVar[str] = (
-        "missing; a claim needs quote, source, metric, fighter, versus, compare, threshold"
-    )
-    quote: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"), TEXT]
-    """The sentence as the article or README writes it."""
-    source: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"), TEXT]
-    """Where the sentence comes from."""
-    metric: Annotated[Literal[CLAIM_METRICS], one_of("metric", CLAIM_METRICS)]
-    """What is measured: test_accuracy, seconds_to_target (to the case's target_accuracy) or
-    train_seconds."""
-    fighter: Annotated[str, Says("unknown fighter {value!r}")]
-    """The fighter the claim is about; "every" (test_accuracy only) for all of the case's."""
-    versus: Annotated[str | None, Says("unknown fighter {value!r}")] = None
-    """Time metrics: the ratio is fighter's time / versus's time."""
-    compare: Annotated[Literal[">=", "<="], one_of("comparison", (">=", "<="))]
-    """">=" (at least) or "<=" (at most) the threshold."""
-    threshold: Annotated[
-        float,
-        Field(allow_inf_nan=False),
-        Says(_threshold),
-    ]
-    """An accuracy in [0, 1], or a ratio of times > 0."""
-
-    @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> ClaimFields:
-        """Checks across the claim's fields and its case (fighters, target), in `info.context`."""
-        case = info.context or {}
-        ratio = self.metric in RATIO_METRICS
-        known = list(case.get("known", []))
-        self._fighter("fighter", self.fighter, known if ratio else [EVERY, *known], case)
-        if not ratio and self.versus is not None:
-            raise Refused("versus", f"only time metrics are ratios ({', '.join(RATIO_METRICS)})")
-        if ratio and self.versus is None:
-            raise Refused(
-                "versus", f"missing: {self.metric} is a ratio, fighter's time / versus's time"
-            )
-        if ratio:
-            self._fighter("versus", self.versus, known, case)
-            if self.versus == self.fighter:
-                raise Refused("versus", f"must differ from fighter, got {self.versus!r} twice")
-        if (ratio and self.threshold <= 0) or (not ratio and not 0 <= self.threshold <= 1):
-            raise Refused("threshold", _threshold(self.threshold, {"metric": self.metric}))
-        if self.metric == "seconds_to_target" and case.get("target") is None:
-            raise Refused("metric", "seconds_to_target needs the case's target_accuracy; set it")
-        return self
-
-    @staticmethod
-    def _fighter(key: str, name: Any, allowed: list[str], case: dict[str, Any]) -> None:
-        if name not in allowed:
-            raise Refused(key, f"unknown fighter {name!r}; choose one of {', '.join(allowed)}")
-        if name != EVERY and name not in case.get("fighters", []) and not case.get("overridden"):
-            raise Refused(key, f"{name!r} is not in this case's fighters {case.get('fighters')}")
 
 
 class CaseFields(Table):
@@ -220,6 +110,7 @@ class CaseFields(Table):
 
     model_config = ConfigDict(extra="allow")  # fighters' names, checked against the suite's
     __pydantic_extra__: dict[str, FighterOverrides]
+    EXTRA: ClassVar[type[Table]] = FighterOverrides
 
     name: Annotated[
         str,
@@ -235,7 +126,7 @@ class CaseFields(Table):
     """The dataset's parameters, e.g. { n_samples = 500, noise = 0.2 }."""
     hidden: Annotated[
         list[PositiveInt], Says("must be a list of positive layer sizes, got {value!r}")
-    ]  # noqa: E501
+    ]
     """The hidden layers' sizes, e.g. [25, 50, 50, 25]; [] for none."""
     activation: Annotated[Activation | list[Activation], one_of("activation", ACTIVATIONS)] = "relu"
     """The hidden layers' activation: one for all, or a list with one per layer."""
@@ -338,41 +229,6 @@ class CaseFields(Table):
 
 
 CASE_KEYS = tuple(CaseFields.model_fields)
-
-
-def says(model: type[BaseModel], field: str) -> Says:
-    """The message a model's field gives a bad value (on its type, or inside `X | None`)."""
-    info = model.model_fields[field]
-    inner = (m for a in get_args(info.annotation) for m in getattr(a, "__metadata__", ()))
-    return next(m for m in (*info.metadata, *inner) if isinstance(m, Says))
-
-
-def problem(errors: list[Any], model: type[Table], table: dict[str, Any]) -> tuple[str, str]:
-    """The first of pydantic's `errors` on `table` as (field, message) in the harness's words;
-    a fighter's override is `david.epochs`, a problem of the whole table has field ''."""
-    unknown = sorted(e["loc"][0] for e in errors if e["type"] == "extra_forbidden")
-    if unknown and all(len(e["loc"]) == 1 for e in errors if e["type"] == "extra_forbidden"):
-        return "", f"{model.UNKNOWN} {unknown}; valid: {', '.join(model.model_fields)}"
-    first = errors[0]
-    key = str(first["loc"][0]) if first["loc"] else ""
-    cause = (first.get("ctx") or {}).get("error")
-    if isinstance(cause, Refused):
-        return cause.field, str(cause)
-    if cause is not None:  # a validator's own words
-        return key, str(cause)
-    if first["type"] == "missing":
-        return key, model.MISSING
-    if key not in model.model_fields:  # a fighter's overrides (CaseFields' extras)
-        value = table.get(key)
-        if not isinstance(value, dict):
-            return key, f"must be a table of overrides, got {value!r}"
-        inner = [{**e, "loc": e["loc"][1:]} for e in errors if e["loc"][:1] == (key,)]
-        field, message = problem(inner, FighterOverrides, value)
-        return f"{key}.{field}" if field else key, message
-    # In a union (`relu` or a list of them), the innermost bad choice is the one to name.
-    choices = [e for e in errors if e["loc"][:1] == (key,) and e["type"] == "literal_error"]
-    leaf = choices[-1]["input"] if choices else first["input"]
-    return key, says(model, key)(table.get(key), leaf, table)
 
 
 class UserFighterTable(Table):

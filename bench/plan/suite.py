@@ -17,7 +17,8 @@ from bench.errors import HarnessError, SuiteError
 from bench.fighters.roster import ROSTER, FighterConfig
 from bench.fighters.user import installed_fighters, suite_fighters
 from bench.plan.case import Case, parse_case
-from bench.plan.fields import CASE_KEYS, NAME_PATTERN, SuiteHeader, problem
+from bench.plan.fields import CASE_KEYS, NAME_PATTERN, SuiteHeader
+from bench.plan.table import problem
 
 SUITES_DIR = Path(__file__).with_name("suites")
 LIMITS = {key: f.default for key, f in SuiteHeader.model_fields.items() if key.startswith("max_")}
@@ -85,12 +86,11 @@ def load_suite(
     raw_cases = document.get("case", [])
     if not isinstance(header, dict) or not isinstance(defaults, dict):
         raise SuiteError(f"{path}: [suite] and [defaults] must be tables")
-    keys = (*CASE_KEYS, *users)
-    bad_defaults = sorted(set(defaults) - set(keys) | ({"name"} & set(defaults)))
+    keys = (*CASE_KEYS[1:], *known)  # a case's fields but its name, and fighters' overrides
+    bad_defaults = sorted(set(defaults) - set(keys))
     if bad_defaults:
         raise SuiteError(
-            f"{path}: [defaults]: unknown field(s) {bad_defaults}; "
-            f"valid: {', '.join(CASE_KEYS[1:])}"
+            f"{path}: [defaults]: unknown field(s) {bad_defaults}; valid: {', '.join(keys)}"
         )
     if not isinstance(raw_cases, list) or not all(isinstance(raw, dict) for raw in raw_cases):
         raise SuiteError(f"{path}: 'case' must be a list of tables: write [[case]], not [case]")
