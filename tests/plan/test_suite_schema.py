@@ -33,6 +33,9 @@ def test_the_committed_schema_is_up_to_date():
 def test_every_shipped_suite_is_valid_for_the_schema_and_the_harness(path):
     assert schema_errors(tomllib.loads(path.read_text())) == []
     assert load_suite(path).cases
+    directive = path.read_text().splitlines()[0]  # what taplo-based editors read
+    assert directive.startswith("#:schema ")
+    assert (path.parent / directive.removeprefix("#:schema ")).resolve() == SCHEMA_PATH
 
 
 def test_the_schema_refuses_what_the_harness_refuses():
