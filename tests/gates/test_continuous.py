@@ -16,7 +16,8 @@ from sklearn.datasets import make_moons
 
 from bench.cli import main
 from bench.errors import HarnessError
-from bench.fighters.roster import SLOWDOWN_VARIABLE, fighter_config
+from bench.files import read_json
+from bench.fighters.roster import fighter_config
 from bench.fighters.slowed import SlowedNetwork
 from bench.gates.continuous import Pair, Settings, decide, pair_round, round_slowdowns
 from bench.gates.revisions import (
@@ -113,13 +114,25 @@ def test_the_slowed_david_computes_exactly_davids_numbers():
         SlowedNetwork(MOONS_ARTICLE_NETWORK, slowdown=0.5)
 
 
-def test_the_slowed_david_is_chosen_only_by_the_flag(monkeypatch):
+def test_the_slowed_david_is_chosen_only_by_the_flag(tmp_path, monkeypatch, capsys):
+    """Issue 20: `run --slow-david` names this run's David explicitly (in the suite's fighters);
+    it used to set an environment variable that swapped David in every later run of the
+    process, and that any shell could set by accident."""
+    monkeypatch.setenv("BENCH_SLOW_DAVID", "2")  # the variable it used to read: no effect now
     assert fighter_config("david").model == "numpy_nn:Network"
-    monkeypatch.setenv(SLOWDOWN_VARIABLE, "2")
-    config = fighter_config("david")
-    assert config.model == "bench.fighters.slowed:SlowedNetwork"
-    assert config.options == {"slowdown": 2.0}
-    assert config.display == "David" and "TEST ONLY" in config.description
+    suite = tmp_path / "one.toml"
+    suite.write_text(
+        '[defaults]\nseeds = 1\nfighters = ["david"]\nepochs = 1\n[[case]]\nname = "moons"\n'
+        'dataset = "moons"\ndataset_params = { n_samples = 100 }\nhidden = [4]\n'
+    )
+    fingerprints = {}
+    for name, flags in (("plain", []), ("slowed", ["--slow-david", "1"]), ("after", [])):
+        out = tmp_path / name
+        args = ["run", str(suite), "--out", str(out), "--cache-dir", str(tmp_path / "c")]
+        assert main([*args, "--no-report", *flags]) == 0, capsys.readouterr().err
+        fingerprints[name] = read_json(out / "cases" / "moons--seed0.json")["config_fingerprint"]
+    # The slowed David's code is another fighter version; the run after it is David's again.
+    assert fingerprints["slowed"] != fingerprints["plain"] == fingerprints["after"]
     assert fighter_config("keras").model == "keras_ref:KerasNetwork"
 
 
