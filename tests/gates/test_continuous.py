@@ -16,9 +16,9 @@ from sklearn.datasets import make_moons
 
 from bench.cli import main
 from bench.errors import HarnessError
-from bench.files import read_json
 from bench.fighters.roster import fighter_config
 from bench.fighters.slowed import SlowedNetwork
+from bench.files import read_json
 from bench.gates.continuous import Pair, Settings, decide, pair_round, round_slowdowns
 from bench.gates.revisions import (
     WORKING_TREE,
