@@ -347,3 +347,36 @@ def test_the_gate_check_counts_every_failure_of_ci_as_an_alarm():
     assert summary.loc["unchanged", "95% interval"] == f"{low:.0%}-{high:.0%}"
     assert summary.loc["x1.5 slower", "gate failed"] == 19
     assert summary.loc["x1.5 slower", "slow-down measured (median)"] == "x1.450"
+
+
+def test_a_second_job_waits_for_the_environment_another_is_building(tmp_path, monkeypatch):
+    """Issue 20: two CI jobs on one checkout wanting the same environment: the second deleted
+    the first's half-built one (as a stale leftover) and built its own. Now it waits for the
+    build's lock, then uses the finished environment."""
+    import fcntl
+    import hashlib
+    import threading
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # were it to build after all: never ask an index
+    reference, tree = tmp_path / "head", tmp_path / "base"
+    for folder, needs in ((reference, "numpy"), (tree, "surely-not-installed-package>=1")):
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text(f'[project]\ndependencies = ["{needs}"]\n')
+    digest = hashlib.sha256((tree / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    envs = reference / ".continuous-envs"
+    envs.mkdir()
+    building = envs / f"{digest}.building"
+    (building / "bin").mkdir(parents=True)
+    (building / "marker").write_text("the first job's build")
+    answers = []
+    with open(envs / f"{digest}.lock", "a") as lock:  # the first job, building
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        second = threading.Thread(target=lambda: answers.append(python_for(tree, reference, False)))
+        second.start()
+        second.join(timeout=2)
+        assert second.is_alive() and (building / "marker").exists()  # waiting, nothing deleted
+        (building / "bin" / "python").symlink_to(sys.executable)
+        building.rename(envs / digest)  # the first job's build finishes
+    second.join(timeout=60)
+    assert answers == [str(envs / digest / "bin" / "python")]
+    assert (envs / digest / "marker").read_text() == "the first job's build"
