@@ -20,6 +20,9 @@ from numpy_nn import default_loss_for
 
 # Settings a fighter may override in native mode (each framework as its users run it).
 FIGHTER_KEYS = tuple(FighterOverrides.model_fields)
+# The fields a Case holds as the suite wrote them (pydantic has made every float a float).
+AS_WRITTEN = {"name", "description", "dataset", "dataset_params", "dataset_seed", "output", "loss"}
+AS_WRITTEN |= {"l2", "mode", "dtype", "target_accuracy", "time_limit"}
 
 
 @dataclass(frozen=True)
@@ -142,28 +145,19 @@ def parse_case(
         if merged["batch_size"] == "full":
             merged["batch_size"] = None
         settings[name] = FighterSettings(**merged)
-    target = None if fields.target_accuracy is None else float(fields.target_accuracy)
-    seeds = fields.seeds
+    hidden, activation, seeds = fields.hidden, fields.activation, fields.seeds
     return Case(
-        name=fields.name,
-        description=fields.description,
-        dataset=fields.dataset,
-        dataset_params=fields.dataset_params,
-        dataset_seed=fields.dataset_seed,
-        hidden=list(fields.hidden),
-        activation=fields.activation
-        if isinstance(fields.activation, list)
-        else [fields.activation] * len(fields.hidden),
-        output=fields.output,
-        loss=fields.loss,
-        l2=float(fields.l2),
-        mode=fields.mode,
-        dtype=fields.dtype,
-        seeds=list(range(seeds)) if isinstance(seeds, int) else list(seeds),
-        target_accuracy=target,
-        time_limit=float(fields.time_limit),
+        **fields.model_dump(include=AS_WRITTEN),
+        hidden=hidden,
+        activation=activation if isinstance(activation, list) else [activation] * len(hidden),
+        seeds=list(range(seeds)) if isinstance(seeds, int) else seeds,
         fighters=settings,
         claims=parse_claims(
-            fields.claim, label, fields.fighters, list(known), target, fighters_override is not None
+            fields.claim,
+            label,
+            fields.fighters,
+            list(known),
+            fields.target_accuracy,
+            fighters_override is not None,
         ),
     )

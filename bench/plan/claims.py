@@ -21,7 +21,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
 
 from bench.errors import HarnessError, SuiteError
 from bench.plan.table import Refused, Says, Table, one_of, problem
@@ -38,7 +38,12 @@ METRICS = {
     "train_seconds": "training time",
 }
 COMPARISONS = {">=": "at least", "<=": "at most"}
-TEXT = Says(f"must be text of 1-{MAX_TEXT} characters, got {{value!r}}")
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"),
+    AfterValidator(lambda text: " ".join(text.split())),  # one line, however the TOML wrapped it
+    Says(f"must be text of 1-{MAX_TEXT} characters, got {{value!r}}"),
+]
 
 
 def _threshold(value: Any, claim: dict[str, Any]) -> str:
@@ -54,9 +59,9 @@ class ClaimFields(Table):
     MISSING: ClassVar[str] = (
         "missing; a claim needs quote, source, metric, fighter, versus, compare, threshold"
     )
-    quote: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"), TEXT]
+    quote: Text
     """The sentence as the article or README writes it."""
-    source: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"), TEXT]
+    source: Text
     """Where the sentence comes from."""
     metric: Annotated[Literal[CLAIM_METRICS], one_of("metric", CLAIM_METRICS)]
     """What is measured: test_accuracy, seconds_to_target (to the case's target_accuracy) or
@@ -171,16 +176,8 @@ def parse_claims(
             key, message = problem(err.errors(), ClaimFields, raw)
             where = f"claim[{index}].{key}" if key else f"claim[{index}]"
             raise SuiteError(f"{label}: field {where!r}: {message}") from None
-        claim = Claim(
-            quote=" ".join(fields.quote.split()),
-            source=" ".join(fields.source.split()),
-            metric=fields.metric,
-            fighter=fields.fighter,
-            versus=fields.versus,
-            compare=fields.compare,
-            threshold=float(fields.threshold),
-            target=target if fields.metric == "seconds_to_target" else None,
-        )
+        ratio_target = target if fields.metric == "seconds_to_target" else None
+        claim = Claim(**fields.model_dump(), target=ratio_target)
         if claim.statement() in {earlier.statement() for earlier in claims}:
             raise SuiteError(
                 f"{label}: field 'claim[{index}]': the same claim twice: {claim.statement()!r}"

@@ -122,7 +122,9 @@ class CaseFields(Table):
     """What the case shows, for the report."""
     dataset: Annotated[Literal[tuple(DATASETS)], one_of("dataset", list(DATASETS))]
     """The dataset, by name (`python -m bench list` shows each with its parameters)."""
-    dataset_params: Annotated[dict[str, Any], Says("must be a table, got {value!r}")] = {}
+    dataset_params: Annotated[
+        dict[str, Any], Field(validate_default=True), Says("must be a table, got {value!r}")
+    ] = {}  # validated even when unset: the dataset's defaults are filled in
     """The dataset's parameters, e.g. { n_samples = 500, noise = 0.2 }."""
     hidden: Annotated[
         list[PositiveInt], Says("must be a list of positive layer sizes, got {value!r}")

@@ -347,3 +347,13 @@ def test_fields_declared_once_keep_the_harness_words(tmp_path, capsys, old, new,
     the file, the case, the field and what would be valid."""
     path = suite_file(tmp_path, old, new)
     assert refused(tmp_path, capsys, path) == f"error: {path}: {message}\n"
+
+
+def test_a_case_without_dataset_params_gets_the_datasets_defaults(tmp_path):
+    """Issue 20: an unset field's default is not validated by pydantic unless asked; the
+    dataset's parameters must still be resolved, or the fingerprint of every case that left
+    them unset would change (and every run would start again instead of resuming)."""
+    path = suite_file(tmp_path, "dataset_params = { n_samples = 100 }\n", "")
+    (case,) = load_suite(path).cases
+    assert case.dataset_params == {"n_samples": 1000, "noise": 0.2, "test_size": 0.1}
+    assert case.as_dict()["dataset"]["params"] == case.dataset_params
