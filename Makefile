@@ -42,13 +42,14 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 
-# Fashion-MNIST's four files: already where the loader looks, or installed from the Debian
-# package dataset-fashion-mnist where apt-get can (root, or sudo without a password); then
-# checked against their checksums. Otherwise it prints where it looked and how to get them, and
+# Fashion-MNIST's four files: already where the loader looks, or downloaded into the project's
+# data folder (datasets/fashion-mnist/, checked against datasets/checksums.toml before each is
+# kept), or else installed from the Debian package dataset-fashion-mnist where apt-get can (root,
+# or sudo without a password). Otherwise it prints where it looked and how to get them, and
 # fails. Nothing else depends on it: CI without the files skips the tests that need them.
 .PHONY: data
 data: $(STAMP)
-	@$(PY) -m bench.datasets >/dev/null 2>&1 || { \
+	@$(PY) -m bench.datasets >/dev/null 2>&1 || $(PY) -m bench.datasets --download >/dev/null || { \
 	  if ! command -v apt-get >/dev/null 2>&1; then SUDO=none; \
 	  elif [ "$$(id -u)" = 0 ]; then SUDO=; \
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \

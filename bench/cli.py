@@ -6,10 +6,19 @@ import argparse
 import os
 import sys
 
-from bench.commands import baseline, compare, continuous, doctor, listing, report, run
+from bench.commands import (
+    baseline,
+    compare,
+    continuous,
+    doctor,
+    listing,
+    report,
+    run,
+    schema,
+)
 from bench.errors import HarnessError
 
-SUBCOMMANDS = (run, report, compare, continuous, baseline, listing, doctor)
+SUBCOMMANDS = (run, report, compare, continuous, baseline, listing, doctor, schema)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from pathlib import Path
 RESULTS_DIR = Path("results")
 BASELINE_PATH = RESULTS_DIR / "baseline.json"
 HISTORY_PATH = RESULTS_DIR / "history.csv"  # beside the run folders, so a report finds its trend
-DATASET_CACHE = Path("datasets")
+DATASET_CACHE = Path("datasets") / "cache"  # git-ignored, inside the data folder
 
 CONFIDENCE = 0.95  # every interval in the harness
 

@@ -6,14 +6,14 @@ Process settings (backend, oneDNN, op determinism) are read from the environment
 
 from .backend import BACKEND, DTYPES, keras, settings, versions
 from .compiled import CompiledLoopNetwork
-from .history import History
+from .history import KerasHistory
 from .network import KerasNetwork
 
 __all__ = [
     "BACKEND",
     "DTYPES",
     "CompiledLoopNetwork",
-    "History",
+    "KerasHistory",
     "KerasNetwork",
     "keras",
     "settings",

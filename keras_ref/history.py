@@ -16,7 +16,7 @@ Evaluator = Callable[[np.ndarray, np.ndarray], dict[str, float]]
 
 
 @dataclass
-class History:
+class KerasHistory:
     """Per-epoch record with the same meaning as David's: whole-set losses after each epoch."""
 
     loss: list[float] = field(default_factory=list)
@@ -63,7 +63,7 @@ class EpochRecorder:
         self.validation = validation
         self.callback = callback
         self.evaluate = evaluate
-        self.history = History()
+        self.history = KerasHistory()
 
     def end_epoch(self, epoch: int, seconds: float, running_loss: float) -> bool:
         """Record 1-based `epoch`; True when training should stop."""

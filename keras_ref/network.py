@@ -12,7 +12,7 @@ import numpy as np
 
 from . import mapping
 from .backend import BACKEND, DETERMINISM_VARIABLE, keras, start_fresh
-from .history import EpochCallback, EpochRecorder, History
+from .history import EpochCallback, EpochRecorder, KerasHistory
 from .inputs import check_batch_size, check_epochs, check_x, check_y
 from .replay import EpochOrders, EpochSequence, tf_dataset
 
@@ -131,7 +131,7 @@ class KerasNetwork:
         validation_data: tuple[Any, Any] | None = None,
         callback: EpochCallback | None = None,
         evaluate: bool = True,
-    ) -> History:
+    ) -> KerasHistory:
         """Train on exactly `batches` (one list of index arrays per epoch, read once per epoch in
         order) when given, otherwise with the framework's own shuffling and `batch_size` (None:
         full batch). With evaluate=False only each epoch's training time is recorded."""

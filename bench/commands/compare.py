@@ -9,6 +9,7 @@ from typing import Any
 
 from bench import defaults
 from bench.errors import HarnessError
+from bench.judging.outcomes import GateVerdict
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -42,8 +43,8 @@ def handle(args: argparse.Namespace) -> int:
     runs = ", ".join(baseline.get("run_ids", []))
     print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
-    regressed = [row for row in rows if row.verdict == "REGRESSED"]
-    undecided = [row for row in rows if row.verdict == "UNDECIDED"]
+    regressed = [row for row in rows if row.verdict == GateVerdict.REGRESSED]
+    undecided = [row for row in rows if row.verdict == GateVerdict.UNDECIDED]
     shown = [row for row in rows if not row.gated]
     passed = len(rows) - len(regressed) - len(undecided) - len(shown)
     counts = f"{len(regressed)} regressed, "

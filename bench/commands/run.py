@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +40,8 @@ def handle(args: argparse.Namespace) -> int:
     from bench.run.runner import check_parallel, new_run_id, run_suite, select_cases
 
     check_parallel(args.jobs, args.scheduler)
-    if args.slow_david is not None:
-        from bench.fighters.roster import SLOWDOWN_VARIABLE
-
-        if not args.slow_david >= 1:
-            raise HarnessError(f"--slow-david must be a factor >= 1, got {args.slow_david!r}")
-        os.environ[SLOWDOWN_VARIABLE] = str(args.slow_david)  # the roster swaps David for it
+    if args.slow_david is not None and not args.slow_david >= 1:
+        raise HarnessError(f"--slow-david must be a factor >= 1, got {args.slow_david!r}")
 
     if args.history:
         _check_history(Path(args.history))
@@ -55,6 +51,11 @@ def handle(args: argparse.Namespace) -> int:
         if "david" not in fighters:
             fighters.insert(0, "david")
     suite = load_suite(args.suite, seeds=args.seeds, fighters=fighters)
+    if args.slow_david is not None:  # test only: this run's David, named explicitly
+        from bench.fighters.roster import slowed_david
+
+        slowed = {**suite.user_fighters, "david": slowed_david(args.slow_david)}
+        suite = replace(suite, user_fighters=slowed)
     cases = select_cases(suite, args.cases)
     run_dir = Path(args.out) if args.out else defaults.RESULTS_DIR / new_run_id(suite.name)
     if not args.out and run_dir.resolve().parent != defaults.RESULTS_DIR.resolve():

@@ -1,7 +1,8 @@
 """Fashion-MNIST: Zalando's 70,000 28x28 grey clothing images in 10 classes, official split.
 
-The four IDX files are read from the first place that has all of them (see `search_dirs`) and
-checked against their checksums, so whatever the place, the data are the genuine ones.
+The four IDX files are read from the first place that has all of them (see `search_dirs`; the
+project's datasets/fashion-mnist/ comes first) and checked against their checksums in
+datasets/checksums.toml, so whatever the place, the data are the genuine ones.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import checksums
 from .errors import DatasetError
 from .idx import Checksums, read_idx
 from .split import Split, stratified_subset
@@ -31,6 +33,7 @@ CLASS_NAMES = (
 )
 N_TRAIN, N_TEST = 60_000, 10_000  # the official split: Zalando's test set, not a random one
 IMAGE_SHAPE = (28, 28)
+NAME = "fashion_mnist"  # its entry in the checksum registry
 ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian package dataset-fashion-mnist
 SOURCE_URL = "https://github.com/zalandoresearch/fashion-mnist"
@@ -38,61 +41,38 @@ SOURCE_URL = "https://github.com/zalandoresearch/fashion-mnist"
 
 @dataclass(frozen=True)
 class IdxFile:
-    """One of the four files: its name (without .gz), the array it holds, its checksums."""
+    """One of the four files: its name (without .gz) and the array it holds."""
 
     name: str
     shape: tuple[int, ...]
-    checksums: Checksums
+
+    @property
+    def checksums(self) -> Checksums:
+        """What the genuine file hashes to, from the registry (datasets/checksums.toml)."""
+        files = checksums.entry(NAME).files
+        if self.name not in files:
+            raise DatasetError(f"{checksums.REGISTRY}: no checksums for {NAME} file {self.name}")
+        return files[self.name]
 
 
-# A genuine file passes either check. Zalando publishes the MD5 of each .gz file; Debian's
-# package recompressed them (other .gz bytes, other MD5s) around the same content, so the
-# SHA-256 of the decompressed IDX bytes is checked too. Those SHA-256s were computed from the
-# Debian files (0.0~git20200523.55506a9-1) after checking they hold 60,000 / 10,000 items with
-# exactly 6,000 / 1,000 of each class; the MD5s of that same decompressed content (f4a8712d...,
-# 9018921c..., 8181f547..., 15d48437...) are the ones other projects list for the uncompressed
-# official files, so both checks accept the same data.
 FILES = {
-    "x_train": IdxFile(
-        "train-images-idx3-ubyte",
-        (N_TRAIN, *IMAGE_SHAPE),
-        Checksums(
-            gz_md5="8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-            sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        ),
-    ),
-    "y_train": IdxFile(
-        "train-labels-idx1-ubyte",
-        (N_TRAIN,),
-        Checksums(
-            gz_md5="25c81989df183df01b3e8a0aad5dffbe",
-            sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        ),
-    ),
-    "x_test": IdxFile(
-        "t10k-images-idx3-ubyte",
-        (N_TEST, *IMAGE_SHAPE),
-        Checksums(
-            gz_md5="bef4ecab320f06d8554ea6380940ec79",
-            sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        ),
-    ),
-    "y_test": IdxFile(
-        "t10k-labels-idx1-ubyte",
-        (N_TEST,),
-        Checksums(
-            gz_md5="bb300cfdad3c16e7a12a480ee83cd310",
-            sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-        ),
-    ),
+    "x_train": IdxFile("train-images-idx3-ubyte", (N_TRAIN, *IMAGE_SHAPE)),
+    "y_train": IdxFile("train-labels-idx1-ubyte", (N_TRAIN,)),
+    "x_test": IdxFile("t10k-images-idx3-ubyte", (N_TEST, *IMAGE_SHAPE)),
+    "y_test": IdxFile("t10k-labels-idx1-ubyte", (N_TEST,)),
 }
 FILE_NAMES = ", ".join(f"{f.name}.gz" for f in FILES.values())
 HOW_TO_GET = (
     "To get them: `make data`; or `apt-get install dataset-fashion-mnist` (Debian/Ubuntu, as "
     f"root); or download the four files ({FILE_NAMES}) from {SOURCE_URL} (folder data/fashion) "
-    f"into a folder named by ${ENV_VAR} or the dataset's `dir` parameter, or into Keras's cache "
-    "folder."
+    "into datasets/fashion-mnist/ (where `make data` puts them), a folder named by "
+    f"${ENV_VAR} or the dataset's `dir` parameter, or Keras's cache folder."
 )
+
+
+def project_dir() -> Path:
+    """The project's data folder for Fashion-MNIST, where `make data` puts the files."""
+    return checksums.entry(NAME).folder
 
 
 def keras_cache_dir() -> Path:
@@ -108,6 +88,7 @@ def search_dirs(directory: str | None = None) -> list[tuple[Path | None, str]]:
     if directory:
         places.append((Path(directory), "the dataset's dir parameter"))
     places += [
+        (project_dir(), "the project's data folder (make data)"),
         (Path(env) if env else None, f"${ENV_VAR}"),
         (keras_cache_dir(), "Keras's download cache"),
         (DEBIAN_DIR, "Debian package dataset-fashion-mnist"),

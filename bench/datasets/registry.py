@@ -110,7 +110,7 @@ SOURCES: dict[str, Source] = {
                 None,
                 str,
                 "a folder holding the four Fashion-MNIST files",
-                shown=f"(searched: ${fashion_mnist.ENV_VAR}, Keras cache, "
+                shown=f"(searched: datasets/fashion-mnist, ${fashion_mnist.ENV_VAR}, Keras cache, "
                 f"{fashion_mnist.DEBIAN_DIR})",
             ),
         },

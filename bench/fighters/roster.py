@@ -9,7 +9,6 @@ every fighter trains in a process of its own.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,8 +16,6 @@ from typing import Any
 
 from ..errors import HarnessError
 from ..wording import FIGHTER_NAMES
-
-SLOWDOWN_VARIABLE = "BENCH_SLOW_DAVID"  # test only: set by `run --slow-david`
 
 
 @dataclass(frozen=True)
@@ -151,12 +148,12 @@ def fighter_config(name: str) -> FighterConfig:
     """The roster entry of a fighter, or a clear error naming the valid choices."""
     if name not in ROSTER:
         raise HarnessError(f"unknown fighter {name!r}; choose one of {', '.join(ROSTER)}")
-    slowdown = os.environ.get(SLOWDOWN_VARIABLE) if name == "david" else None
-    return slowed_david(float(slowdown)) if slowdown else ROSTER[name]
+    return ROSTER[name]
 
 
 def slowed_david(slowdown: float) -> FighterConfig:
-    """Test only (`run --slow-david`): David, every epoch `slowdown` times as long."""
+    """Test only (`run --slow-david`, which puts it in the suite's fighters in David's place):
+    David, every epoch `slowdown` times as long."""
     return replace(
         ROSTER["david"],
         description=f"TEST ONLY: David made x{slowdown:g} slower (bench/fighters/slowed.py)",

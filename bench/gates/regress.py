@@ -19,6 +19,7 @@ from bench.errors import HarnessError
 from bench.gates.baseline import GATED_OPPONENT
 from bench.judging import stats
 from bench.judging.claims_judged import REFUTED, SUPPORTED, ClaimJudgement
+from bench.judging.outcomes import GateVerdict
 from bench.store.speed import GATE_SPEED
 from bench.store.tracking import CaseSummary
 from bench.wording import display_name
@@ -54,12 +55,12 @@ class Row:
     baseline: str
     now: str
     change: str
-    verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED" (no data: fails the gate too)
+    verdict: str  # a GateVerdict; "(ok, not gated)" and the like when shown only
     test: str
     gated: bool = True  # False: shown for information, never failing (the verdict says so)
 
 
-FAILING = ("REGRESSED", "UNDECIDED")
+FAILING = (GateVerdict.REGRESSED, GateVerdict.UNDECIDED)
 
 
 def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Thresholds) -> Row:
@@ -72,13 +73,19 @@ def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Threshold
             f"seed {s}: {st}" for s, st in zip(now.seeds, now.david_status, strict=True)
         )
         test = f"David did not finish cleanly ({statuses})"
-        return Row(case, metric, f"{base_mean:.4f}", "-", "-", "REGRESSED", test)
+        return Row(case, metric, f"{base_mean:.4f}", "-", "-", GateVerdict.REGRESSED, test)
     now_mean = float(np.mean(now_values))
     change = now_mean - base_mean
     # Noise: the 95% intervals of both means, combined; a change must exceed it and the floor.
     noise = math.hypot(stats.t_half_width(base_values), stats.t_half_width(now_values))
     bar = max(limits.accuracy_floor, noise)
-    verdict = "REGRESSED" if -change > bar else "improved" if change > bar else "ok"
+    verdict = (
+        GateVerdict.REGRESSED
+        if -change > bar
+        else GateVerdict.IMPROVED
+        if change > bar
+        else GateVerdict.OK
+    )
     test = f"change vs max(floor {limits.accuracy_floor:g}, 95% interval across seeds {noise:.4f})"
     return Row(case, metric, f"{base_mean:.4f}", f"{now_mean:.4f}", f"{change:+.4f}", verdict, test)
 
@@ -114,7 +121,7 @@ def _compare_speed(
     # No numbers on either side is no evidence that David kept his speed: the gate fails.
     if not base_values:
         test = f"the baseline holds no speed-up over {display_name(opponent)}: nothing to hold"
-        return Row(case, metric, "-", "-", "-", "UNDECIDED", test)
+        return Row(case, metric, "-", "-", "-", GateVerdict.UNDECIDED, test)
     base_median = float(np.median(base_values))
     if not now_values:
         why = (
@@ -123,16 +130,16 @@ def _compare_speed(
             else f"no seed where David and {display_name(opponent)} both finished"
         )
         test = f"no speed-up in this run ({why}): the speed gate cannot decide"
-        return Row(case, metric, f"{base_median:.4g}x", "-", "-", "UNDECIDED", test)
+        return Row(case, metric, f"{base_median:.4g}x", "-", "-", GateVerdict.UNDECIDED, test)
     now_median = float(np.median(now_values))
     slowdown = base_median / now_median  # how many times slower David got, relatively
     way, how = _separated(now_values, base_values, limits.alpha)
     if way == "slower" and slowdown > limits.speed_factor:
-        verdict = "REGRESSED"
+        verdict = GateVerdict.REGRESSED
     elif way == "faster" and slowdown < 1 / limits.speed_factor:
-        verdict = "improved"
+        verdict = GateVerdict.IMPROVED
     else:
-        verdict = "ok"
+        verdict = GateVerdict.OK
     test = f"slow-down vs {limits.speed_factor:g}, {how}; speed = {GATE_SPEED[now.mode]}"
     return Row(
         case,
@@ -157,9 +164,9 @@ def _compare_parity(case: str, base: dict, now: CaseSummary, limits: Thresholds)
         gap = now.parity.get(opponent)
         if gap is None:
             test = "no parity measured (a fighter did not finish)"
-            rows.append(Row(case, metric, f"{base_gap:.2g}", "-", "-", "REGRESSED", test))
+            rows.append(Row(case, metric, f"{base_gap:.2g}", "-", "-", GateVerdict.REGRESSED, test))
             continue
-        verdict = "REGRESSED" if gap > limits.parity_tolerance else "ok"
+        verdict = GateVerdict.REGRESSED if gap > limits.parity_tolerance else GateVerdict.OK
         test = f"max |loss difference| vs tolerance {limits.parity_tolerance:g}"
         rows.append(Row(case, metric, f"{base_gap:.2g}", f"{gap:.2g}", "-", verdict, test))
     return rows
@@ -173,22 +180,24 @@ def _compare_claims(case: str, base: dict, now: list[ClaimJudgement]) -> list[Ro
         metric = f"claim: {statement}"
         judgement = now_by_statement.pop(statement, None)
         if judgement is None:
-            verdict = "REGRESSED" if before == SUPPORTED else "ok"
+            verdict = GateVerdict.REGRESSED if before == SUPPORTED else GateVerdict.OK
             test = "the claim is not made in this run (was the suite's claim changed?)"
             rows.append(Row(case, metric, before, "-", "-", verdict, test))
             continue
         after = judgement.judgement
         if before == SUPPORTED and after == REFUTED:
-            verdict = "REGRESSED"
+            verdict = GateVerdict.REGRESSED
         elif before == REFUTED and after == SUPPORTED:
-            verdict = "improved"
+            verdict = GateVerdict.IMPROVED
         else:
-            verdict = "ok"
+            verdict = GateVerdict.OK
         test = f"{judgement.measured_text()}; {judgement.test}"
         rows.append(Row(case, metric, before, after, "-", verdict, test))
     for statement, judgement in now_by_statement.items():
         test = f"not in the baseline; {judgement.measured_text()}"
-        rows.append(Row(case, f"claim: {statement}", "-", judgement.judgement, "-", "ok", test))
+        rows.append(
+            Row(case, f"claim: {statement}", "-", judgement.judgement, "-", GateVerdict.OK, test)
+        )
     return rows
 
 
@@ -208,7 +217,7 @@ def compare_runs(
         now = current.get(case)
         if now is None:
             test = "the baseline case was not run"
-            rows.append(Row(case, "(case)", "present", "missing", "-", "REGRESSED", test))
+            rows.append(Row(case, "(case)", "present", "missing", "-", GateVerdict.REGRESSED, test))
             continue
         rows.append(_compare_accuracy(case, base, now, limits))
         rows += _compare_parity(case, base, now, limits)

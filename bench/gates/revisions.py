@@ -9,6 +9,7 @@ dependency set and kept for the next time.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -142,6 +143,24 @@ def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
         return sys.executable
     digest = hashlib.sha256(wanted).hexdigest()[:16]
     home = reference / ENVIRONMENTS_DIR / digest
+    # Two jobs on one checkout (CI) may want the same environment: the second waits for the
+    # first's build and uses it, instead of deleting it half-built as a stale one.
+    with _held(home.with_name(digest + ".lock")):
+        return _built(tree, home, unmet, progress)
+
+
+@contextmanager
+def _held(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (flock), waited for; released when the block ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _built(tree: Path, home: Path, unmet: list[str], progress: bool) -> str:
+    """The environment at `home`, built from `tree` unless it is there (the caller holds its
+    lock)."""
     python = home / "bin" / "python"
     if python.exists():
         return str(python)
@@ -150,7 +169,7 @@ def python_for(tree: Path, reference: Path, progress: bool = True) -> str:
             f"{tree.name} needs {', '.join(unmet)}: building its environment in {home} (once)",
             flush=True,
         )
-    building = home.with_name(digest + ".building")
+    building = home.with_name(home.name + ".building")  # a killed build's leftover, if any
     shutil.rmtree(building, ignore_errors=True)
     for command in (
         [sys.executable, "-m", "venv", str(building)],

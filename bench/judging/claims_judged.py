@@ -23,14 +23,15 @@ import numpy as np
 
 from bench.defaults import CONFIDENCE
 from bench.judging import stats
+from bench.judging.outcomes import Judgement
 from bench.judging.rounds import ACCURACY_TEST
 from bench.plan.claims import EVERY, Claim, claims_from_run
 from bench.store.records import Fight, FighterRecord
 from bench.store.run_folder import Run
 from bench.wording import RATIO_SHOWN_UP_TO, accuracy_text, display_name, plural, three_digits
 
-SUPPORTED, REFUTED, UNDECIDED = "supported", "refuted", "undecided"
-JUDGEMENTS = (SUPPORTED, REFUTED, UNDECIDED)
+SUPPORTED, REFUTED, UNDECIDED = Judgement.SUPPORTED, Judgement.REFUTED, Judgement.UNDECIDED
+JUDGEMENTS = tuple(Judgement)
 MOST_SEEDS = 10_000  # beyond this the estimate sits on the threshold: more seeds will not do
 RATIO_TEST = "geometric mean of per-seed ratios, t-interval 95% of their logs"
 

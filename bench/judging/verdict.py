@@ -16,7 +16,7 @@ NO_SHOW = ("unsupported", "unavailable")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class CaseVerdict:
     """The rounds of one case between David and one opponent, and the verdict in one sentence."""
 
     case: str
@@ -47,13 +47,13 @@ class Scoreboard:
         return f"No round decided: {drawn}."
 
 
-def scoreboard(verdicts: Sequence[Verdict], opponent: str) -> Scoreboard:
+def scoreboard(verdicts: Sequence[CaseVerdict], opponent: str) -> Scoreboard:
     """Count the rounds of every verdict against `opponent`."""
     winners = [r.winner for v in verdicts if v.opponent == opponent for r in v.rounds]
     return Scoreboard(opponent, winners.count(DAVID), winners.count(opponent), winners.count(DRAW))
 
 
-def judge(fights: Sequence[Fight], opponent: str) -> Verdict:
+def judge(fights: Sequence[Fight], opponent: str) -> CaseVerdict:
     """Judge the rounds of one case (one fight per seed) between David and `opponent`."""
     if not fights:
         raise ValueError("judge needs at least one fight")
@@ -94,21 +94,21 @@ def judge(fights: Sequence[Fight], opponent: str) -> Verdict:
             if not keep
         )
         sentence += f" ({len(compared)} of {len(fights)} seeds compared; left out: {left_out})"
-    return Verdict(case, opponent, rounds, sentence + ".")
+    return CaseVerdict(case, opponent, rounds, sentence + ".")
 
 
 def _uncontested(
     case: str, opponent: str, winner: str, reason: str, names: Sequence[str]
-) -> Verdict:
+) -> CaseVerdict:
     """Every round decided without a fight: by forfeit, or no contest when winner is 'draw'."""
     if winner == DRAW:
         rounds = [Round(n, DRAW, f"{n}: no contest ({reason})", NO_CONTEST_TEST) for n in names]
-        return Verdict(case, opponent, rounds, f"No contest: {reason}.")
+        return CaseVerdict(case, opponent, rounds, f"No contest: {reason}.")
     who = display_name(winner)
     rounds = [
         Round(n, winner, f"{who} wins on {n} by forfeit: {reason}", FORFEIT_TEST) for n in names
     ]
-    return Verdict(case, opponent, rounds, f"{who} wins by forfeit: {reason}.")
+    return CaseVerdict(case, opponent, rounds, f"{who} wins by forfeit: {reason}.")
 
 
 def _absence(fights: Sequence[Fight], name: str) -> str:

@@ -19,21 +19,98 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
 
 from bench.errors import HarnessError, SuiteError
+from bench.plan.table import Refused, Says, Table, one_of, problem
 from bench.wording import display_name
 
-EVERY = "every"
+CLAIM_METRICS = ("test_accuracy", "seconds_to_target", "train_seconds")
+RATIO_METRICS = ("seconds_to_target", "train_seconds")
+EVERY = "every"  # a claim's fighter: every fighter of the case (test_accuracy only)
+MAX_TEXT = 2000  # a quote is a sentence or two, not an article
+
 METRICS = {
     "test_accuracy": "test accuracy",
     "seconds_to_target": "time to reach the target accuracy",
     "train_seconds": "training time",
 }
-RATIO_METRICS = ("seconds_to_target", "train_seconds")
 COMPARISONS = {">=": "at least", "<=": "at most"}
-CLAIM_KEYS = ("quote", "source", "metric", "fighter", "versus", "compare", "threshold")
-MAX_TEXT = 2000  # a quote is a sentence or two, not an article
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"),
+    AfterValidator(lambda text: " ".join(text.split())),  # one line, however the TOML wrapped it
+    Says(f"must be text of 1-{MAX_TEXT} characters, got {{value!r}}"),
+]
+
+
+def _threshold(value: Any, claim: dict[str, Any]) -> str:
+    if claim.get("metric") in RATIO_METRICS:
+        return f"a ratio threshold must be a number > 0, got {value!r}"
+    return f"an accuracy threshold must be in [0, 1], got {value!r}"
+
+
+class ClaimFields(Table):
+    """A claim under test: the quoted sentence, its source, and its checkable form."""
+
+    UNKNOWN: ClassVar[str] = "unknown key(s)"
+    MISSING: ClassVar[str] = (
+        "missing; a claim needs quote, source, metric, fighter, versus, compare, threshold"
+    )
+    quote: Text
+    """The sentence as the article or README writes it."""
+    source: Text
+    """Where the sentence comes from."""
+    metric: Annotated[Literal[CLAIM_METRICS], one_of("metric", CLAIM_METRICS)]
+    """What is measured: test_accuracy, seconds_to_target (to the case's target_accuracy) or
+    train_seconds."""
+    fighter: Annotated[str, Says("unknown fighter {value!r}")]
+    """The fighter the claim is about; "every" (test_accuracy only) for all of the case's."""
+    versus: Annotated[str | None, Says("unknown fighter {value!r}")] = None
+    """Time metrics: the ratio is fighter's time / versus's time."""
+    compare: Annotated[Literal[">=", "<="], one_of("comparison", (">=", "<="))]
+    """">=" (at least) or "<=" (at most) the threshold."""
+    threshold: Annotated[
+        float,
+        Field(allow_inf_nan=False),
+        Says(_threshold),
+    ]
+    """An accuracy in [0, 1], or a ratio of times > 0."""
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ClaimFields:
+        """Checks across the claim's fields and its case (fighters, target), in `info.context`."""
+        case = info.context or {}
+        ratio = self.metric in RATIO_METRICS
+        known = list(case.get("known", []))
+        self._fighter("fighter", self.fighter, known if ratio else [EVERY, *known], case)
+        if not ratio and self.versus is not None:
+            raise Refused("versus", f"only time metrics are ratios ({', '.join(RATIO_METRICS)})")
+        if ratio and self.versus is None:
+            raise Refused(
+                "versus", f"missing: {self.metric} is a ratio, fighter's time / versus's time"
+            )
+        if ratio:
+            self._fighter("versus", self.versus, known, case)
+            if self.versus == self.fighter:
+                raise Refused("versus", f"must differ from fighter, got {self.versus!r} twice")
+        if (ratio and self.threshold <= 0) or (not ratio and not 0 <= self.threshold <= 1):
+            raise Refused("threshold", _threshold(self.threshold, {"metric": self.metric}))
+        if self.metric == "seconds_to_target" and case.get("target") is None:
+            raise Refused("metric", "seconds_to_target needs the case's target_accuracy; set it")
+        return self
+
+    @staticmethod
+    def _fighter(key: str, name: Any, allowed: list[str], case: dict[str, Any]) -> None:
+        if name not in allowed:
+            raise Refused(key, f"unknown fighter {name!r}; choose one of {', '.join(allowed)}")
+        if name != EVERY and name not in case.get("fighters", []) and not case.get("overridden"):
+            raise Refused(key, f"{name!r} is not in this case's fighters {case.get('fighters')}")
+
+
+CLAIM_KEYS = tuple(ClaimFields.model_fields)
 
 
 @dataclass(frozen=True)
@@ -71,10 +148,6 @@ class Claim:
         return asdict(self)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def parse_claims(
     value: Any,
     label: str,
@@ -89,94 +162,28 @@ def parse_claims(
     (--fighters) a claim may name a known fighter that does not fight this run: it is undecided.
     """
     if isinstance(value, dict):
-        value = [value]
+        value = [value]  # [case.claim]: a single claim
     if not isinstance(value, list) or not all(isinstance(raw, dict) for raw in value):
         raise SuiteError(
             f"{label}: field 'claim': must be a list of tables ([[case.claim]]), got {value!r}"
         )
-    claims = [
-        _parse_claim(raw, f"claim[{index}]", label, fighters, known, target, overridden)
-        for index, raw in enumerate(value, start=1)
-    ]
-    seen: set[str] = set()
-    for index, claim in enumerate(claims, start=1):
-        if claim.statement() in seen:
+    case = {"fighters": fighters, "known": known, "target": target, "overridden": overridden}
+    claims: list[Claim] = []
+    for index, raw in enumerate(value, start=1):
+        try:
+            fields = ClaimFields.model_validate(raw, context=case)
+        except ValidationError as err:
+            key, message = problem(err.errors(), ClaimFields, raw)
+            where = f"claim[{index}].{key}" if key else f"claim[{index}]"
+            raise SuiteError(f"{label}: field {where!r}: {message}") from None
+        ratio_target = target if fields.metric == "seconds_to_target" else None
+        claim = Claim(**fields.model_dump(), target=ratio_target)
+        if claim.statement() in {earlier.statement() for earlier in claims}:
             raise SuiteError(
                 f"{label}: field 'claim[{index}]': the same claim twice: {claim.statement()!r}"
             )
-        seen.add(claim.statement())
+        claims.append(claim)
     return tuple(claims)
-
-
-def _parse_claim(
-    raw: dict[str, Any],
-    where: str,
-    label: str,
-    fighters: list[str],
-    known: list[str],
-    target: float | None,
-    overridden: bool,
-) -> Claim:
-    def fail(key: str, message: str) -> SuiteError:
-        return SuiteError(f"{label}: field '{where}.{key}': {message}")
-
-    unknown = sorted(set(raw) - set(CLAIM_KEYS))
-    if unknown:
-        raise SuiteError(
-            f"{label}: field '{where}': unknown key(s) {unknown}; valid: {', '.join(CLAIM_KEYS)}"
-        )
-    for key in ("quote", "source", "metric", "fighter", "compare", "threshold"):
-        if key not in raw:
-            raise fail(key, f"missing; a claim needs {', '.join(k for k in CLAIM_KEYS)}")
-    for key in ("quote", "source"):
-        text = raw[key]
-        if not (isinstance(text, str) and text.strip() and len(text) <= MAX_TEXT):
-            raise fail(key, f"must be text of 1-{MAX_TEXT} characters, got {text!r}")
-    metric = raw["metric"]
-    if not isinstance(metric, str) or metric not in METRICS:
-        raise fail("metric", f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
-    ratio = metric in RATIO_METRICS
-    allowed = list(known) if ratio else [EVERY, *known]
-    fighter = _fighter(raw["fighter"], "fighter", allowed, fighters, overridden, fail)
-    versus = raw.get("versus")
-    if not ratio and versus is not None:
-        raise fail("versus", f"only time metrics are ratios ({', '.join(RATIO_METRICS)})")
-    if ratio:
-        if versus is None:
-            raise fail("versus", f"missing: {metric} is a ratio, fighter's time / versus's time")
-        versus = _fighter(versus, "versus", list(known), fighters, overridden, fail)
-        if versus == fighter:
-            raise fail("versus", f"must differ from fighter, got {versus!r} twice")
-    compare = raw["compare"]
-    if not isinstance(compare, str) or compare not in COMPARISONS:
-        raise fail("compare", f"unknown comparison {compare!r}; choose one of >=, <=")
-    threshold = raw["threshold"]
-    if ratio and not (_is_number(threshold) and threshold > 0):
-        raise fail("threshold", f"a ratio threshold must be a number > 0, got {threshold!r}")
-    if not ratio and not (_is_number(threshold) and 0 <= threshold <= 1):
-        raise fail("threshold", f"an accuracy threshold must be in [0, 1], got {threshold!r}")
-    if metric == "seconds_to_target" and target is None:
-        raise fail("metric", "seconds_to_target needs the case's target_accuracy; set it")
-    return Claim(
-        quote=" ".join(raw["quote"].split()),
-        source=" ".join(raw["source"].split()),
-        metric=metric,
-        fighter=fighter,
-        versus=versus,
-        compare=compare,
-        threshold=float(threshold),
-        target=target if metric == "seconds_to_target" else None,
-    )
-
-
-def _fighter(
-    value: Any, key: str, allowed: list[str], fighters: list[str], overridden: bool, fail
-) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise fail(key, f"unknown fighter {value!r}; choose one of {', '.join(allowed)}")
-    if value != EVERY and value not in fighters and not overridden:
-        raise fail(key, f"{value!r} is not in this case's fighters {fighters}")
-    return value
 
 
 def claims_from_run(info: dict[str, Any]) -> dict[str, list[Claim]]:
@@ -196,6 +203,9 @@ def _claim_from_json(entry: Any, where: str) -> Claim:
     if not isinstance(entry, dict) or set(entry) != {*CLAIM_KEYS, "target"}:
         raise HarnessError(f"{where}: a claim must hold {', '.join(CLAIM_KEYS)}, target")
     fighters = [name for name in (entry["fighter"], entry["versus"]) if isinstance(name, str)]
+    target = entry["target"]
+    if isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target):
+        target = None
     known = [name for name in fighters if name != EVERY]
     try:
         (claim,) = parse_claims(
@@ -203,7 +213,7 @@ def _claim_from_json(entry: Any, where: str) -> Claim:
             where,
             known,
             known,
-            entry["target"] if _is_number(entry["target"]) else None,
+            target,
         )
     except SuiteError as err:
         raise HarnessError(str(err)) from err

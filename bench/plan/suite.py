@@ -11,16 +11,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bench.errors import HarnessError, SuiteError
 from bench.fighters.roster import ROSTER, FighterConfig
 from bench.fighters.user import installed_fighters, suite_fighters
-from bench.plan.case import CASE_KEYS, DEFAULTS, NAME_PATTERN, Case, is_integer, parse_case
+from bench.plan.case import Case, parse_case
+from bench.plan.fields import CASE_KEYS, NAME_PATTERN, SuiteHeader
+from bench.plan.table import problem
 
 SUITES_DIR = Path(__file__).with_name("suites")
-# Sizes a suite may not exceed unless it says so under [suite]: a typo of a few zeros should be
-# refused, not fill the memory or run for a month.
-LIMITS = {"max_parameters": 50_000_000, "max_steps": 10_000_000, "max_samples": 10_000_000}
-SUITE_KEYS = ("name", "description", *LIMITS)
+LIMITS = {key: f.default for key, f in SuiteHeader.model_fields.items() if key.startswith("max_")}
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Suite:
     description: str
     path: Path
     cases: list[Case]
-    max_parameters: int = LIMITS["max_parameters"]
+    max_parameters: int = LIMITS["max_parameters"]  # the sizes no case may exceed
     max_steps: int = LIMITS["max_steps"]
     max_samples: int = LIMITS["max_samples"]
     user_fighters: dict[str, FighterConfig] = field(default_factory=dict)  # beyond the roster
@@ -85,12 +86,11 @@ def load_suite(
     raw_cases = document.get("case", [])
     if not isinstance(header, dict) or not isinstance(defaults, dict):
         raise SuiteError(f"{path}: [suite] and [defaults] must be tables")
-    keys = (*CASE_KEYS, *users)
-    bad_defaults = sorted(set(defaults) - set(keys) | ({"name"} & set(defaults)))
+    keys = (*CASE_KEYS[1:], *known)  # a case's fields but its name, and fighters' overrides
+    bad_defaults = sorted(set(defaults) - set(keys))
     if bad_defaults:
         raise SuiteError(
-            f"{path}: [defaults]: unknown field(s) {bad_defaults}; "
-            f"valid: {', '.join(CASE_KEYS[1:])}"
+            f"{path}: [defaults]: unknown field(s) {bad_defaults}; valid: {', '.join(keys)}"
         )
     if not isinstance(raw_cases, list) or not all(isinstance(raw, dict) for raw in raw_cases):
         raise SuiteError(f"{path}: 'case' must be a list of tables: write [[case]], not [case]")
@@ -98,28 +98,18 @@ def load_suite(
         raise SuiteError(f"{path}: no [[case]] tables")
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1):
         raise SuiteError(f"--seeds must be at least 1, got {seeds}")
-    bad_header = sorted(set(header) - set(SUITE_KEYS))
-    if bad_header:
-        raise SuiteError(
-            f"{path}: [suite]: unknown field(s) {bad_header}; valid: {', '.join(SUITE_KEYS)}"
-        )
-    name = header.get("name", path.stem)
-    if not isinstance(name, str):
-        raise SuiteError(f"{path}: [suite] name: must be a string, got {name!r}")
-    if not NAME_PATTERN.fullmatch(name):
-        raise SuiteError(
-            f"{path}: [suite] name {name!r}: must be 1-100 letters, digits, '_', '.', '-'"
-        )
-    limits = {key: header.get(key, default) for key, default in LIMITS.items()}
-    for key, value in limits.items():
-        if not (is_integer(value) and value > 0):
-            raise SuiteError(f"{path}: [suite] {key}: must be a positive integer, got {value!r}")
+    try:
+        suite = SuiteHeader.model_validate(header)
+    except ValidationError as err:
+        key, message = problem(err.errors(), SuiteHeader, header)
+        raise SuiteError(f"{path}: [suite]{'' if key else ':'} {message}") from None
+    limits = {key: getattr(suite, key) for key in LIMITS}
     cases, names = [], set()
     for index, raw in enumerate(raw_cases, start=1):
         label = f"case {index}"
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
             label = f"case {raw['name']!r}"
-        case = parse_case({**DEFAULTS, **defaults, **raw}, f"{path}: {label}", fighters, known)
+        case = parse_case({**defaults, **raw}, f"{path}: {label}", fighters, known)
         samples = case.dataset_params.get("n_samples", 0)
         if samples > limits["max_samples"]:
             raise SuiteError(
@@ -134,5 +124,5 @@ def load_suite(
         cases.append(case)
     used = {name for case in cases for name in case.fighters}
     user_fighters = {name: config for name, config in users.items() if name in used}
-    description = str(header.get("description", ""))
-    return Suite(name, description, path, cases, **limits, user_fighters=user_fighters)
+    name = suite.name or path.stem
+    return Suite(name, suite.description, path, cases, **limits, user_fighters=user_fighters)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bench.judging.parity import EARLY_EPOCHS, PARITY_TOLERANCE, check_parity
 from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from bench.judging.stats import wilson_interval
-from bench.judging.verdict import Verdict
+from bench.judging.verdict import CaseVerdict
 from bench.store.records import DAVID, Fight
 from bench.store.speed import verdict_speedup
 from bench.wording import display_name
@@ -35,7 +35,7 @@ from .machines import machine_warning
 MAX_PER_CLASS_ROWS = 20
 
 
-def speed_cell(verdict: Verdict | None) -> str:
+def speed_cell(verdict: CaseVerdict | None) -> str:
     """The speed round of one case against one opponent, in a few words."""
     if verdict is None:
         return MISSING
@@ -53,7 +53,9 @@ def speed_cell(verdict: Verdict | None) -> str:
     return f"{display_name(speed.winner)} {1 / speed.estimate:.1f}x"
 
 
-def case_section(index: int, fights: Sequence[Fight], verdicts: Sequence[Verdict]) -> list[Block]:
+def case_section(
+    index: int, fights: Sequence[Fight], verdicts: Sequence[CaseVerdict]
+) -> list[Block]:
     """Everything about one case."""
     first = fights[0]
     case = first.case_name
@@ -118,7 +120,7 @@ def _pictures(index: int, case: str, fights: Sequence[Fight]) -> list[Block]:
     return blocks
 
 
-def _decided_by(fights: Sequence[Fight], verdicts: Sequence[Verdict]) -> str:
+def _decided_by(fights: Sequence[Fight], verdicts: Sequence[CaseVerdict]) -> str:
     tests = {}
     for verdict in verdicts:
         for r in verdict.rounds:

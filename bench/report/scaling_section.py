@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bench.judging.scaling import Crossover, Growth, Point, case_points, crossover, growth
-from bench.judging.verdict import Verdict
+from bench.judging.verdict import CaseVerdict
 from bench.store.records import DAVID, Fight
 from bench.wording import display_name
 
@@ -15,7 +15,7 @@ from .document import Block, Figure, Heading, Paragraph, Table
 
 
 def scaling_section(
-    by_case: Mapping[str, Sequence[Fight]], verdicts: Mapping[str, Sequence[Verdict]]
+    by_case: Mapping[str, Sequence[Fight]], verdicts: Mapping[str, Sequence[CaseVerdict]]
 ) -> list[Block]:
     """The section, or nothing when the fair cases cover fewer than three step sizes."""
     points = [point for fights in by_case.values() for point in case_points(fights)]
@@ -50,7 +50,7 @@ def scaling_section(
     ]
 
 
-def _speed_rounds(verdicts: Mapping[str, Sequence[Verdict]], opponent: str) -> dict:
+def _speed_rounds(verdicts: Mapping[str, Sequence[CaseVerdict]], opponent: str) -> dict:
     return {
         case: round_
         for case, case_verdicts in verdicts.items()

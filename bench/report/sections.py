@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
-from bench.judging.verdict import Verdict, judge, scoreboard
+from bench.judging.verdict import CaseVerdict, judge, scoreboard
 from bench.run.blas_kernels import older_kernels
 from bench.run.machine_load import busy_warning
 from bench.store.records import Fight
@@ -70,7 +70,7 @@ def _run_summary(run: Run) -> list[Block]:
     return blocks + parallel_note(run.fights)
 
 
-def _headline(verdicts: Sequence[Verdict], opponent: str) -> str:
+def _headline(verdicts: Sequence[CaseVerdict], opponent: str) -> str:
     """David's speed against one opponent over the cases, in a sentence."""
     rounds = [r for v in verdicts if v.opponent == opponent for r in v.rounds if r.name == "speed"]
     fought = [r for r in rounds if r.test not in (NO_CONTEST_TEST, FORFEIT_TEST)]
@@ -95,7 +95,9 @@ def _headline(verdicts: Sequence[Verdict], opponent: str) -> str:
     return f"against {them}: of {len(rounds)} cases, " + ", ".join(parts) + "."
 
 
-def _card(verdicts: Sequence[Verdict], opponents: Sequence[str], cases: list[str]) -> list[Block]:
+def _card(
+    verdicts: Sequence[CaseVerdict], opponents: Sequence[str], cases: list[str]
+) -> list[Block]:
     blocks: list[Block] = [Heading(2, "The card")]
     for opponent in opponents:
         lead = ROSTER[opponent].description if opponent in ROSTER else ""

@@ -13,7 +13,7 @@ DAVID = "david"
 
 
 @dataclass(frozen=True)
-class History:
+class RecordedHistory:
     """Per-epoch whole-set losses and accuracies (None: not finite) and training seconds."""
 
     loss: list[float | None]
@@ -24,7 +24,7 @@ class History:
     diverged_at: int | None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> History:
+    def from_json(cls, data: dict[str, Any]) -> RecordedHistory:
         """From the `history` object of a fighter's record."""
         return cls(**{key: data[key] for key in cls.__dataclass_fields__})
 
@@ -60,7 +60,7 @@ class FighterRecord:
     traceback: str | None
     train_seconds: float | None
     epochs_run: int
-    history: History | None
+    history: RecordedHistory | None
     metrics: Metrics | None
     decision_boundary: dict[str, Any] | None
     boundary_snapshots: list[dict[str, Any]] = field(default_factory=list, repr=False)
@@ -77,7 +77,7 @@ class FighterRecord:
             traceback=data.get("traceback"),
             train_seconds=data["train_seconds"],
             epochs_run=data["epochs_run"],
-            history=History.from_json(data["history"]) if data["history"] else None,
+            history=RecordedHistory.from_json(data["history"]) if data["history"] else None,
             metrics=Metrics.from_json(data["metrics"]) if data["metrics"] else None,
             decision_boundary=data.get("decision_boundary"),
             boundary_snapshots=data.get("boundary_snapshots") or [],

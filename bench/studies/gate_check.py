@@ -27,11 +27,12 @@ from bench.files import write_text
 from bench.gates.continuous import Settings, compare_revisions
 from bench.gates.revisions import WORKING_TREE, checked_out, repository_root, uncommitted
 from bench.judging import stats
+from bench.judging.outcomes import GateVerdict
 from bench.plan.suite import find_suite
 from bench.report.document import Document, Table
 from bench.report.markdown import to_markdown
 
-ALARMS = ("REGRESSED", "UNDECIDED")  # what fails CI
+ALARMS = (GateVerdict.REGRESSED, GateVerdict.UNDECIDED)  # what fails CI
 
 
 def rates(table: pd.DataFrame) -> pd.DataFrame:

@@ -413,8 +413,8 @@ def test_describe_lists_every_dataset_with_its_defaults():
     assert "centers=3" in describe_datasets()
     by_name = {line.split()[0]: line for line in lines}
     assert by_name["fashion_mnist"].split(None, 1)[1] == (
-        "n_train=60000, n_test=10000, dir=(searched: $FASHION_MNIST_DIR, Keras cache, "
-        "/usr/share/datasets/fashion-mnist)"
+        "n_train=60000, n_test=10000, dir=(searched: datasets/fashion-mnist, "
+        "$FASHION_MNIST_DIR, Keras cache, /usr/share/datasets/fashion-mnist)"
     )
     assert by_name["csv"].split(None, 1)[1] == (
         "path=(required), target=(required), features=(every other column), test_size=0.25"

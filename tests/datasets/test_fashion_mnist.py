@@ -37,6 +37,7 @@ def places(tmp_path, monkeypatch):
     monkeypatch.delenv(fashion_mnist.ENV_VAR, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(fashion_mnist, "project_dir", lambda: tmp_path / "project")
     return tmp_path
 
 
@@ -51,6 +52,7 @@ def test_the_places_searched_in_order(places, monkeypatch):
     monkeypatch.setenv(fashion_mnist.ENV_VAR, str(places / "env"))
     assert fashion_mnist.search_dirs(str(places / "mine")) == [
         (places / "mine", "the dataset's dir parameter"),
+        (places / "project", "the project's data folder (make data)"),
         (places / "env", "$FASHION_MNIST_DIR"),
         (places / "keras" / "datasets" / "fashion-mnist", "Keras's download cache"),
         (places / "debian", "Debian package dataset-fashion-mnist"),
@@ -81,6 +83,7 @@ def test_missing_files_name_every_place_and_how_to_get_them(places, monkeypatch)
         "Fashion-MNIST's four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
         "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) were not found. Looked in:\n"
         f"  {places / 'mine'} (the dataset's dir parameter): no such directory\n"
+        f"  {places / 'project'} (the project's data folder (make data)): no such directory\n"
         f"  {places / 'env'} ($FASHION_MNIST_DIR): 2 of 4 files (missing "
         "train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)\n"
         f"  {places / 'keras/datasets/fashion-mnist'} (Keras's download cache): no such directory\n"
@@ -88,9 +91,9 @@ def test_missing_files_name_every_place_and_how_to_get_them(places, monkeypatch)
         "To get them: `make data`; or `apt-get install dataset-fashion-mnist` (Debian/Ubuntu, as "
         "root); or download the four files (train-images-idx3-ubyte.gz, "
         "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from "
-        "https://github.com/zalandoresearch/fashion-mnist (folder data/fashion) into a folder "
-        "named by $FASHION_MNIST_DIR or the dataset's `dir` parameter, or into Keras's cache "
-        "folder."
+        "https://github.com/zalandoresearch/fashion-mnist (folder data/fashion) into "
+        "datasets/fashion-mnist/ (where `make data` puts them), a folder named by "
+        "$FASHION_MNIST_DIR or the dataset's `dir` parameter, or Keras's cache folder."
     )
     monkeypatch.delenv(fashion_mnist.ENV_VAR)
     with pytest.raises(DatasetError, match=r"\n  \$FASHION_MNIST_DIR: not set\n"):

@@ -16,8 +16,9 @@ from sklearn.datasets import make_moons
 
 from bench.cli import main
 from bench.errors import HarnessError
-from bench.fighters.roster import SLOWDOWN_VARIABLE, fighter_config
+from bench.fighters.roster import fighter_config
 from bench.fighters.slowed import SlowedNetwork
+from bench.files import read_json
 from bench.gates.continuous import Pair, Settings, decide, pair_round, round_slowdowns
 from bench.gates.revisions import (
     WORKING_TREE,
@@ -113,13 +114,25 @@ def test_the_slowed_david_computes_exactly_davids_numbers():
         SlowedNetwork(MOONS_ARTICLE_NETWORK, slowdown=0.5)
 
 
-def test_the_slowed_david_is_chosen_only_by_the_flag(monkeypatch):
+def test_the_slowed_david_is_chosen_only_by_the_flag(tmp_path, monkeypatch, capsys):
+    """Issue 20: `run --slow-david` names this run's David explicitly (in the suite's fighters);
+    it used to set an environment variable that swapped David in every later run of the
+    process, and that any shell could set by accident."""
+    monkeypatch.setenv("BENCH_SLOW_DAVID", "2")  # the variable it used to read: no effect now
     assert fighter_config("david").model == "numpy_nn:Network"
-    monkeypatch.setenv(SLOWDOWN_VARIABLE, "2")
-    config = fighter_config("david")
-    assert config.model == "bench.fighters.slowed:SlowedNetwork"
-    assert config.options == {"slowdown": 2.0}
-    assert config.display == "David" and "TEST ONLY" in config.description
+    suite = tmp_path / "one.toml"
+    suite.write_text(
+        '[defaults]\nseeds = 1\nfighters = ["david"]\nepochs = 1\n[[case]]\nname = "moons"\n'
+        'dataset = "moons"\ndataset_params = { n_samples = 100 }\nhidden = [4]\n'
+    )
+    fingerprints = {}
+    for name, flags in (("plain", []), ("slowed", ["--slow-david", "1"]), ("after", [])):
+        out = tmp_path / name
+        args = ["run", str(suite), "--out", str(out), "--cache-dir", str(tmp_path / "c")]
+        assert main([*args, "--no-report", *flags]) == 0, capsys.readouterr().err
+        fingerprints[name] = read_json(out / "cases" / "moons--seed0.json")["config_fingerprint"]
+    # The slowed David's code is another fighter version; the run after it is David's again.
+    assert fingerprints["slowed"] != fingerprints["plain"] == fingerprints["after"]
     assert fighter_config("keras").model == "keras_ref:KerasNetwork"
 
 
@@ -334,3 +347,36 @@ def test_the_gate_check_counts_every_failure_of_ci_as_an_alarm():
     assert summary.loc["unchanged", "95% interval"] == f"{low:.0%}-{high:.0%}"
     assert summary.loc["x1.5 slower", "gate failed"] == 19
     assert summary.loc["x1.5 slower", "slow-down measured (median)"] == "x1.450"
+
+
+def test_a_second_job_waits_for_the_environment_another_is_building(tmp_path, monkeypatch):
+    """Issue 20: two CI jobs on one checkout wanting the same environment: the second deleted
+    the first's half-built one (as a stale leftover) and built its own. Now it waits for the
+    build's lock, then uses the finished environment."""
+    import fcntl
+    import hashlib
+    import threading
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # were it to build after all: never ask an index
+    reference, tree = tmp_path / "head", tmp_path / "base"
+    for folder, needs in ((reference, "numpy"), (tree, "surely-not-installed-package>=1")):
+        folder.mkdir()
+        (folder / "pyproject.toml").write_text(f'[project]\ndependencies = ["{needs}"]\n')
+    digest = hashlib.sha256((tree / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    envs = reference / ".continuous-envs"
+    envs.mkdir()
+    building = envs / f"{digest}.building"
+    (building / "bin").mkdir(parents=True)
+    (building / "marker").write_text("the first job's build")
+    answers = []
+    with open(envs / f"{digest}.lock", "a") as lock:  # the first job, building
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        second = threading.Thread(target=lambda: answers.append(python_for(tree, reference, False)))
+        second.start()
+        second.join(timeout=2)
+        assert second.is_alive() and (building / "marker").exists()  # waiting, nothing deleted
+        (building / "bin" / "python").symlink_to(sys.executable)
+        building.rename(envs / digest)  # the first job's build finishes
+    second.join(timeout=60)
+    assert answers == [str(envs / digest / "bin" / "python")]
+    assert (envs / digest / "marker").read_text() == "the first job's build"

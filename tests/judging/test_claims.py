@@ -445,3 +445,16 @@ def test_wilson_bounds_are_scipys_wilson_interval():
     for index, n in enumerate((100, 300, 5000)):
         expected = stats.wilson_interval(round(0.96 * n), n)
         assert (bounds[0][index], bounds[1][index]) == pytest.approx(expected, abs=1e-12)
+
+
+def test_judgements_are_enum_members_written_as_their_words():
+    """Issue 20: a judgement is a Judgement, compared as a member by every module that reads
+    it, and still written as the word ("supported") in JSON and text."""
+    import json
+
+    from bench.judging.outcomes import Judgement
+
+    judged = judge_claim("moons", accuracy_claim(threshold=0.9), accuracy_fights(990))
+    assert judged.judgement is Judgement.SUPPORTED is SUPPORTED
+    assert json.dumps({"claim": judged.judgement}) == '{"claim": "supported"}'
+    assert f"{judged.judgement}" == "supported"

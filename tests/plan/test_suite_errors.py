@@ -284,3 +284,76 @@ def test_seeds_zero_is_refused(tmp_path, capsys):
     assert refused(tmp_path, capsys, path, "--seeds", "0") == (
         "error: --seeds must be at least 1, got 0\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        pytest.param(
+            "hidden = [4]",
+            'hidden = [4, 4]\nactivation = ["relu", "tanhh"]',
+            "case 'moons': field 'activation': unknown activation 'tanhh'; choose one of relu, "
+            "leaky_relu, sigmoid, tanh, softmax, linear",
+            id="the bad activation in a list is named, not the list",
+        ),
+        pytest.param(
+            'fighters = ["david"]',
+            'fighters = ["david", "keras"]\nmode = "native"\nkeras = { epocs = 3 }',
+            "case 'moons': field 'keras': unknown override(s) ['epocs']; valid: epochs, "
+            "batch_size, optimizer, init, bias_init",
+            id="a misspelt override",
+        ),
+        pytest.param(
+            'fighters = ["david"]',
+            'fighters = ["david", "keras"]\nmode = "native"\nkeras = { epochs = 0 }',
+            "case 'moons': field 'keras.epochs': must be a positive integer, got 0",
+            id="a bad override names the fighter and the field",
+        ),
+        pytest.param(
+            'fighters = ["david"]',
+            'fighters = ["david", "keras"]\nmode = "native"\nkeras = 3',
+            "case 'moons': field 'keras': must be a table of overrides, got 3",
+            id="overrides that are not a table",
+        ),
+        pytest.param(
+            "hidden = [4]",
+            "hidden = [4]\ndescription = 3",
+            "case 'moons': field 'description': must be text, got 3",
+            id="a description that is not text was taken as '3'",
+        ),
+        pytest.param(
+            'name = "trust"',
+            'name = "trust"\ndescription = ["a"]',
+            "[suite] description: must be a string, got ['a']",
+            id="a suite description that is not text was taken as a list's repr",
+        ),
+        pytest.param(
+            'name = "trust"',
+            'name = "trust"\nmax_steps = 0',
+            "[suite] max_steps: must be a positive integer, got 0",
+            id="a limit of zero",
+        ),
+        pytest.param(
+            'name = "moons"',
+            'name = "moons\\n"',
+            "case 'moons\\n': field 'name': must be 1-100 letters, digits, '_', '.' or '-' "
+            "(a file name), got 'moons\\n'",
+            id="a name ending in a newline",
+        ),
+    ],
+)
+def test_fields_declared_once_keep_the_harness_words(tmp_path, capsys, old, new, message):
+    """Issue 20: the suite's fields are declared in one pydantic model; its errors still name
+    the file, the case, the field and what would be valid."""
+    path = suite_file(tmp_path, old, new)
+    assert refused(tmp_path, capsys, path) == f"error: {path}: {message}\n"
+
+
+def test_a_case_without_dataset_params_gets_the_datasets_defaults(tmp_path):
+    """Issue 20: an unset field's default is not validated by pydantic unless asked; the
+    dataset's parameters must still be resolved, or the fingerprint of every case that left
+    them unset would change (and every run would start again instead of resuming)."""
+    path = suite_file(tmp_path, "dataset_params = { n_samples = 100 }\n", "")
+    (case,) = load_suite(path).cases
+    assert case.dataset_params == {"n_samples": 1000, "noise": 0.2, "test_size": 0.1}
+    assert case.as_dict()["dataset"]["params"] == case.dataset_params

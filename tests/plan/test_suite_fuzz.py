@@ -7,15 +7,19 @@ Suite or a HarnessError is a bug: a traceback where the user deserved a sentence
 
 import json
 import math
+import tomllib
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.errors import HarnessError
 from bench.plan.preflight import preflight
+from bench.plan.schema import SCHEMA_PATH
 from bench.plan.suite import load_suite
 
+SCHEMA = jsonschema.Draft7Validator(json.loads(SCHEMA_PATH.read_text()))
 KEYS = [
     "name",
     "dataset",
@@ -162,3 +166,18 @@ def test_many_generated_suites(tmp_path, text):
     path = tmp_path / "fuzz.toml"
     path.write_text(text, encoding="utf-8")
     load_or_refuse(path)
+
+
+@FUZZ
+@given(text=suite_texts())
+def test_the_published_schema_accepts_every_suite_the_harness_loads(tmp_path, text):
+    """Issue 20: an editor checking against bench/plan/suite.schema.json never flags a suite
+    the harness would run (the schema and the checks come from the same models)."""
+    path = tmp_path / "fuzz.toml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_suite(path)
+    except HarnessError:
+        return
+    errors = list(SCHEMA.iter_errors(tomllib.loads(text)))
+    assert not errors, [error.message for error in errors]

@@ -34,6 +34,6 @@ epoch's order (alike in distribution, not in numbers), and sklearn's tolerance-b
 does not apply: the harness decides how many epochs run.
 """
 
-from bench.fighters.sklearn_mlp.network import History, SklearnNetwork
+from bench.fighters.sklearn_mlp.network import SklearnHistory, SklearnNetwork
 
-__all__ = ["History", "SklearnNetwork"]
+__all__ = ["SklearnHistory", "SklearnNetwork"]

@@ -7,7 +7,7 @@ from typing import Any
 
 
 @dataclass
-class History:
+class SklearnHistory:
     """Per-epoch record with the same meaning as David's: whole-set losses after each epoch."""
 
     loss: list[float] = field(default_factory=list)

@@ -19,7 +19,7 @@ from bench.fighters.sklearn_mlp.arrays import (
     labels,
     loss_value,
 )
-from bench.fighters.sklearn_mlp.history import History
+from bench.fighters.sklearn_mlp.history import SklearnHistory
 from bench.fighters.sklearn_mlp.spec import (
     DTYPES,
     NATIVE_INIT,
@@ -109,7 +109,7 @@ class SklearnNetwork:
         validation_data: tuple[Any, Any] | None = None,
         callback: EpochCallback | None = None,
         evaluate: bool = True,
-    ) -> History:
+    ) -> SklearnHistory:
         """Train: on exactly `batches` (one list of index arrays per epoch, read once, in order)
         when given, otherwise sklearn's own way with `batch_size` (None: full batch)."""
         x = self._x(x)
@@ -133,7 +133,7 @@ class SklearnNetwork:
             self.estimator.set_params(shuffle=True, batch_size=size, alpha=self._alpha(sizes, n))
         else:
             self.estimator.set_params(shuffle=False)
-        history = History()
+        history = SklearnHistory()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(1, epochs + 1):
                 order = None if batches is None else checked_order(batches[epoch - 1], n, epoch)
