@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bench.datasets.registry import SOURCES
 from bench.errors import HarnessError, SuiteError
 from bench.fighters.roster import ROSTER, FighterConfig
 from bench.fighters.user import installed_fighters, suite_fighters
@@ -49,6 +50,18 @@ def find_suite(name_or_path: str) -> Path:
         known = ", ".join(sorted(p.stem for p in SUITES_DIR.glob("*.toml")))
         raise SuiteError(f"unknown suite {name_or_path!r}; choose one of {known}, or a .toml path")
     return candidate
+
+
+def resolved_paths(case: Case, folder: Path) -> Case:
+    """The case with its dataset's relative file paths (a CSV's `path`, a `dir`) taken from the
+    suite file's folder, as user fighters' are: the run reads the same file from anywhere."""
+    source = SOURCES.get(case.dataset)
+    params = dict(case.dataset_params)
+    for key in source.where if source else ():
+        value = params.get(key)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            params[key] = str((folder / value).resolve())
+    return replace(case, dataset_params=params) if params != case.dataset_params else case
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -120,6 +133,7 @@ def load_suite(
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
             label = f"case {raw['name']!r}"
         case = parse_case({**DEFAULTS, **defaults, **raw}, f"{path}: {label}", fighters, known)
+        case = resolved_paths(case, path.parent)
         samples = case.dataset_params.get("n_samples", 0)
         if samples > limits["max_samples"]:
             raise SuiteError(
