@@ -46,7 +46,7 @@ def suite_fighters(tables: Any, suite_path: Path) -> dict[str, FighterConfig]:
         if not _NAME.fullmatch(name) or reserved(name):
             raise HarnessError(
                 f"{where}: the name must be 1-40 letters, digits, '_', '.', '-' and not one of "
-                f"the roster's, in any case ({', '.join(ROSTER)})"
+                f"the roster's ({', '.join(ROSTER)}), in any letter case"
             )
         twin = next((other for other in fighters if other.casefold() == name.casefold()), None)
         if twin is not None:
