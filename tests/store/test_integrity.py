@@ -3,11 +3,10 @@ and left out of verdicts, never used."""
 
 import json
 
-from result_factory import case_result, fighter
-
 from bench.cli import main
 from bench.store.integrity import DIGEST_KEY, content_digest
 from bench.store.run_folder import load_run, write_case_result
+from result_factory import case_result, fighter
 
 
 def written_run(tmp_path):
