@@ -285,7 +285,7 @@ def _fight_here(
         # Every worker the run needs starts now: their frameworks import side by side, and the
         # first fight waits for them all, so that none is timed while another imports.
         pool.start(needed_fighters(fights))
-        pool.wait_ready()
+        pool.wait_ready(max((planned.case.time_limit for planned in fights), default=0.0))
         for planned in fights:
             if planned.kept is not None:
                 ledger.keep(planned)
