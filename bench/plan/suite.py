@@ -140,9 +140,13 @@ def load_suite(
                 f"{path}: {label}: field 'dataset': n_samples {samples:,} exceeds the limit of "
                 f"{limits['max_samples']:,}; raise it with max_samples under [suite]"
             )
-        if case.name in names:
-            raise SuiteError(f"{path}: {label}: field 'name': duplicate case name {case.name!r}")
-        names.add(case.name)
+        # Without regard to case: 'Moons' and 'moons' would share a result file on macOS.
+        if case.name.casefold() in names:
+            raise SuiteError(
+                f"{path}: {label}: field 'name': duplicate case name {case.name!r} (names must "
+                "differ in more than letter case)"
+            )
+        names.add(case.name.casefold())
         if seeds is not None:
             case = replace(case, seeds=case.seeds[:seeds])
         cases.append(case)

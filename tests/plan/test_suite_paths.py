@@ -2,7 +2,10 @@
 
 import textwrap
 
+import pytest
+
 from bench.datasets import load_dataset
+from bench.errors import SuiteError
 from bench.plan.suite import load_suite
 
 ROWS = "a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(20))
@@ -40,3 +43,17 @@ def test_an_absolute_path_is_kept(tmp_path):
     )
     (case,) = load_suite(tmp_path / "s.toml").cases
     assert case.dataset_params["path"] == str(tmp_path / "points.csv")
+
+
+def test_case_names_that_differ_only_in_letter_case_are_refused(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[[case]]\nname = "moons"\ndataset = "moons"\nhidden = [4]\n'
+        '[[case]]\nname = "Moons"\ndataset = "moons"\nhidden = [4]\n'
+    )
+    with pytest.raises(SuiteError) as refused:
+        load_suite(path)
+    assert str(refused.value) == (
+        f"{path}: case 'Moons': field 'name': duplicate case name 'Moons' (names must differ in "
+        "more than letter case)"
+    )
