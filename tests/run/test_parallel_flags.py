@@ -102,3 +102,12 @@ def test_the_run_says_so_and_exits_2(suite_path, tmp_path, capsys, silent_servic
     args = ["run", str(suite_path), "--out", str(tmp_path / "run"), "--no-report"]
     assert main([*args, "--scheduler", silent_service, "--cache-dir", str(tmp_path / "c")]) == 2
     assert "cannot reach a Dask scheduler there (nothing answered" in capsys.readouterr().err
+
+
+def test_a_real_dask_scheduler_passes_the_check():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=0, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        dask_cluster.check_scheduler(cluster.scheduler_address, timeout=30)
