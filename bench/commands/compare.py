@@ -14,7 +14,7 @@ from bench.judging.outcomes import GateVerdict
 
 def handle(args: argparse.Namespace) -> int:
     from bench.gates.baseline import load_baseline
-    from bench.gates.regress import Thresholds, compare_runs, format_rows
+    from bench.gates.regress import Thresholds, compare_runs, format_rows, unchecked
     from bench.store.run_folder import load_run
     from bench.store.tracking import summarize
 
@@ -39,7 +39,21 @@ def handle(args: argparse.Namespace) -> int:
                 "its suite makes none); make a new baseline from runs of a suite with claims"
             )
         claims = judge_run(run)
-    rows = compare_runs(current, baseline, limits, claims, gate_speed=not args.no_speed_gate)
+    rows = compare_runs(
+        current,
+        baseline,
+        limits,
+        claims,
+        gate_speed=not args.no_speed_gate,
+        run_suite=run.suite_name,
+    )
+    missing = unchecked(baseline)
+    if missing:
+        print(
+            f"note: {args.baseline} does not record {' or '.join(missing)} (made before they "
+            "were): those are not checked",
+            file=sys.stderr,
+        )
     runs = ", ".join(baseline.get("run_ids", []))
     print(f"{args.run_dir} against {args.baseline} (baseline runs {runs}):\n")
     print(format_rows(rows, current))
@@ -49,7 +63,9 @@ def handle(args: argparse.Namespace) -> int:
     passed = len(rows) - len(regressed) - len(undecided) - len(shown)
     counts = f"{len(regressed)} regressed, "
     if undecided:
-        counts += f"{len(undecided)} undecided (no data to judge: the gate fails), "
+        counts += (
+            f"{len(undecided)} undecided (no data to judge, or not comparable: the gate fails), "
+        )
     counts += f"{passed} ok or improved"
     if shown:
         counts += f", {len(shown)} speed rows shown, not gated (`continuous` gates speed)"

@@ -10,7 +10,13 @@ from typing import Any
 
 from bench import defaults
 from bench.errors import HarnessError
-from bench.gates.revisions import WORKING_TREE, checked_out, default_base, repository_root
+from bench.gates.revisions import (
+    WORKING_TREE,
+    checked_out,
+    default_base,
+    repository_root,
+    resolve,
+)
 from bench.plan.suite import find_suite, load_suite
 
 
@@ -72,6 +78,9 @@ def run_continuous(args: argparse.Namespace) -> int:
     except ValueError:
         raise HarnessError(f"--rounds {args.rounds!r}: give N or MIN..MAX, e.g. 4..10") from None
     load_suite(args.suite)  # checked before anything is checked out: a bad suite fails at once
+    base_name = args.base or default_base(repo)
+    for revision in (base_name, args.head):
+        resolve(repo, revision)  # a revision that does not exist fails before any folder is made
     out = Path(args.out or tempfile.mkdtemp(prefix="continuous-")).absolute()
     if out.exists() and any(out.iterdir()):
         # Its round folders would be resumed by `bench run`, not measured again.
@@ -85,7 +94,6 @@ def run_continuous(args: argparse.Namespace) -> int:
         max_rounds=max_rounds,
         slow_head=args.slow_head,
     )
-    base_name = args.base or default_base(repo)
     with (
         checked_out(repo, base_name, repo) as base,
         checked_out(repo, args.head, repo) as head,

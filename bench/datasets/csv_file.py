@@ -71,6 +71,26 @@ def _parse(content: bytes, path: str) -> pd.DataFrame:
         raise DatasetError(f"{path}: not a valid CSV file ({str(err).strip()})") from err
 
 
+def _header(content: bytes, path: str) -> list[str]:
+    """The header row's names as written (pandas would rename a repeated one 'label.1')."""
+    names = pd.read_csv(io.BytesIO(content), header=None, nrows=1, dtype=str).iloc[0]
+    return ["" if pd.isna(name) else str(name) for name in names]
+
+
+def _check_unique(names: list[str], path: str) -> None:
+    """A DatasetError naming the columns the header repeats (blank names count as repeats)."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DatasetError(
+            f"{path}: the header repeats column(s) {', '.join(map(repr, repeated))}: each column "
+            "needs its own name (which one would be the target or a feature is ambiguous)"
+        )
+
+
+# Standardising computes squares of the values: beyond this they overflow float64 to inf.
+LARGEST_FEATURE = 1e150
+
+
 def _shown(value: Any) -> str:
     """A value as the user wrote it: 'wide' for text, 2.5 for a number."""
     return repr(value.item() if isinstance(value, np.generic) else value)
@@ -98,6 +118,14 @@ def _feature(column: pd.Series, path: str, name: str) -> np.ndarray:
             f"{path}: column {name!r}, row {row + 1}: {_shown(column.iloc[row])} is {what}; "
             "features must be "
             "numeric (list the numeric columns in `features` to leave this one out)"
+        )
+    huge = np.abs(values) > LARGEST_FEATURE
+    if huge.any():
+        row = _first(huge)
+        raise DatasetError(
+            f"{path}: column {name!r}, row {row + 1}: {_shown(column.iloc[row])} is too large "
+            f"to standardise (|value| above {LARGEST_FEATURE:g} overflows its variance); rescale "
+            "the column"
         )
     return values
 
@@ -131,6 +159,7 @@ def make(seed: int, params: dict[str, Any], content: bytes | None) -> Split:
     """The file's rows split (stratified by the target) into train and test parts."""
     path, target = str(params["path"]), params["target"]
     frame = _parse(content or b"", path)
+    _check_unique(_header(content or b"", path), path)
     columns = [str(c) for c in frame.columns]
     features = params["features"] or [c for c in columns if c != target]
     for role, wanted in [("target", [target]), ("feature", features)]:

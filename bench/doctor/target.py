@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import HarnessError
 from ..fighters.roster import ROSTER, FighterConfig
-from ..fighters.user import installed_fighters
+from ..fighters.user import installed_fighters, missing_class
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -28,6 +28,9 @@ def resolve_target(target: str) -> FighterConfig:
         source = Path(where).resolve()
         if not source.is_file():
             raise HarnessError(f"doctor: {target!r}: no such file {source}")
+        missing = missing_class(source, class_name)
+        if missing:
+            raise HarnessError(f"doctor: {target!r}: {missing}")
         return FighterConfig(
             name="yours",
             display=class_name,

@@ -54,8 +54,30 @@ def write_baseline(
                 )
             pooled = cases.setdefault(
                 name,
-                {"mode": entry.mode, "dtype": entry.dtype, "accuracy_by_seed": {}, "speedup": []},
+                {
+                    "mode": entry.mode,
+                    "dtype": entry.dtype,
+                    "accuracy_by_seed": {},
+                    "speedup": [],
+                    "fighters": entry.fighters,
+                    "dataset_fingerprints": {},
+                },
             )
+            if (pooled["mode"], pooled["dtype"], pooled["fighters"]) != (
+                entry.mode,
+                entry.dtype,
+                entry.fighters,
+            ):
+                raise ResultsError(
+                    f"{run.run_dir}: case {name!r}: mode, dtype or fighters differ from the other "
+                    "runs': a baseline pools runs of one configuration"
+                )
+            for seed, fingerprint in entry.dataset_fingerprints.items():
+                if pooled["dataset_fingerprints"].setdefault(seed, fingerprint) != fingerprint:
+                    raise ResultsError(
+                        f"{run.run_dir}: case {name!r} seed {seed}: its dataset differs from the "
+                        "other runs' (another fingerprint): a baseline pools runs of one dataset"
+                    )
             pooled.setdefault("parity", {})
             for seed, accuracy in zip(entry.seeds, entry.david_test_accuracy, strict=True):
                 pooled["accuracy_by_seed"].setdefault(seed, accuracy)
@@ -101,6 +123,8 @@ def _entry(pooled: dict[str, Any]) -> dict[str, Any]:
         "david_test_accuracy": [_rounded(by_seed[seed]) for seed in seeds],
         "speedup": [_rounded(value) for value in pooled["speedup"]],
         "parity": {k: _rounded(v) for k, v in pooled["parity"].items()},
+        "fighters": pooled["fighters"],
+        "dataset_fingerprints": {str(s): pooled["dataset_fingerprints"][s] for s in seeds},
     }
     if pooled.get("claims"):
         # A claim's judgement in the baseline is the one every run gave; runs that disagree
@@ -172,6 +196,18 @@ def _check_entry(entry: Any, where: str) -> None:
         and all(g is None or (_number(g) and g >= 0) for g in parity.values())
     ):
         raise ResultsError(f"{where}: 'parity' must map fighters to numbers >= 0, got {parity!r}")
+    fighters = entry.get("fighters", [])  # absent in baselines made before they were recorded
+    if not (isinstance(fighters, list) and all(isinstance(f, str) for f in fighters)):
+        raise ResultsError(f"{where}: 'fighters' must be a list of fighter names, got {fighters!r}")
+    prints = entry.get("dataset_fingerprints", {})
+    if not (
+        isinstance(prints, dict)
+        and set(prints) <= {str(seed) for seed in seeds}
+        and all(p is None or isinstance(p, str) for p in prints.values())
+    ):
+        raise ResultsError(
+            f"{where}: 'dataset_fingerprints' must map its seeds to fingerprints, got {prints!r}"
+        )
     claims = entry.get("claims", {})  # absent in baselines made before claims: none to gate on
     if not (
         isinstance(claims, dict)

@@ -20,6 +20,7 @@ from bench.gates.baseline import GATED_OPPONENT
 from bench.judging import stats
 from bench.judging.claims_judged import REFUTED, SUPPORTED, ClaimJudgement
 from bench.judging.outcomes import GateVerdict
+from bench.store.records import DAVID
 from bench.store.speed import GATE_SPEED
 from bench.store.tracking import CaseSummary
 from bench.wording import display_name
@@ -201,16 +202,66 @@ def _compare_claims(case: str, base: dict, now: list[ClaimJudgement]) -> list[Ro
     return rows
 
 
+def baseline_fighters(base: dict[str, Any]) -> list[str] | None:
+    """The fighters of a baseline case: recorded, or (baselines made before they were) read off
+    a fair case's parity, which names every opponent; None when unknown."""
+    if "fighters" in base:
+        return list(base["fighters"])
+    if base.get("mode") == "fair" and base.get("parity"):
+        return [DAVID, *base["parity"]]
+    return None
+
+
+def _differences(
+    base: dict[str, Any], now: CaseSummary, base_suite: str | None, run_suite: str | None
+) -> list[str]:
+    """How a run's case differs from the baseline's in what makes their numbers comparable."""
+    why = []
+    if base_suite is not None and run_suite != base_suite:
+        why.append(f"suite {run_suite!r}, the baseline's {base_suite!r}")
+    for key in ("mode", "dtype"):
+        if getattr(now, key) != base[key]:
+            why.append(f"{key} {getattr(now, key)}, the baseline's {base[key]}")
+    if sorted(now.seeds) != sorted(base["seeds"]):
+        why.append(f"seeds {sorted(now.seeds)}, the baseline's {sorted(base['seeds'])}")
+    fighters = baseline_fighters(base)
+    if fighters is not None and sorted(now.fighters) != sorted(fighters):
+        shown = ", ".join(map(display_name, now.fighters))
+        why.append(f"fighters {shown}, the baseline's {', '.join(map(display_name, fighters))}")
+    for seed, recorded in (base.get("dataset_fingerprints") or {}).items():
+        fingerprint = now.dataset_fingerprints.get(int(seed))
+        if int(seed) in now.seeds and recorded is not None and fingerprint != recorded:
+            why.append(
+                f"seed {seed}: dataset fingerprint {str(fingerprint)[:12]}, the baseline's "
+                f"{recorded[:12]}"
+            )
+    return why
+
+
+def unchecked(baseline: dict[str, Any]) -> list[str]:
+    """What the baseline does not record, so that compare cannot check the run against it."""
+    cases = baseline["cases"].values()
+    missing = []
+    if not all("dataset_fingerprints" in base for base in cases):
+        missing.append("dataset fingerprints")
+    if any(baseline_fighters(base) is None for base in cases):
+        missing.append("the fighters of native cases")
+    return missing
+
+
 def compare_runs(
     current: dict[str, CaseSummary],
     baseline: dict[str, Any],
     limits: Thresholds = Thresholds(),
     claims: list[ClaimJudgement] | None = None,
     gate_speed: bool = True,
+    run_suite: str | None = None,
 ) -> list[Row]:
     """Every tracked metric of every baseline case, judged against the current run; `claims`
     (this run's claim judgements) also gates each case's claims. Without `gate_speed` the
-    speed rows are shown but never fail (`continuous` gates speed from paired measurements)."""
+    speed rows are shown but never fail (`continuous` gates speed from paired measurements).
+    A case whose suite (`run_suite`), mode, dtype, seeds, fighters or data differ from the
+    baseline's is not compared: one UNDECIDED row says why."""
     opponent = baseline.get("opponent", GATED_OPPONENT)
     rows: list[Row] = []
     for case, base in baseline["cases"].items():
@@ -218,6 +269,11 @@ def compare_runs(
         if now is None:
             test = "the baseline case was not run"
             rows.append(Row(case, "(case)", "present", "missing", "-", GateVerdict.REGRESSED, test))
+            continue
+        differences = _differences(base, now, baseline.get("suite"), run_suite)
+        if differences:
+            test = f"not comparable with the baseline: {'; '.join(differences)}"
+            rows.append(Row(case, "(case)", "-", "-", "-", GateVerdict.UNDECIDED, test))
             continue
         rows.append(_compare_accuracy(case, base, now, limits))
         rows += _compare_parity(case, base, now, limits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import modulefinder
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -47,11 +48,35 @@ def _versions() -> dict[str, str]:
     return package_versions(_DISTRIBUTIONS)
 
 
+def local_imports(path: Path) -> list[Path]:
+    """A user's fighter file and every file of its own folder it imports, however deeply."""
+    folder = path.parent.resolve()
+    finder = modulefinder.ModuleFinder(path=[str(folder)])  # modules elsewhere are not its code
+    try:
+        finder.run_script(str(path))
+    except (SyntaxError, ImportError, OSError, ValueError):
+        return [path]  # the worker will say what is wrong; the file itself is still hashed
+    files = {
+        Path(module.__file__).resolve() for module in finder.modules.values() if module.__file__
+    }
+    return sorted(file for file in files if file.is_relative_to(folder) and file.suffix == ".py")
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a fighter file and the files of its folder it imports, named by their place."""
+    if not path.is_file():
+        return "missing"
+    digest = hashlib.sha256()
+    folder = path.parent.resolve()
+    for file in local_imports(path):
+        digest.update(str(file.relative_to(folder)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
 def _digest(model: str) -> str:
     where = model.rpartition(":")[0]
     if where.endswith(".py"):
-        path = Path(where)
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        return _file_digest(Path(where))
     return _source_digest(where)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bench.datasets.registry import SOURCES
 from bench.errors import HarnessError, SuiteError
 from bench.fighters.roster import ROSTER, FighterConfig
 from bench.fighters.user import installed_fighters, suite_fighters
@@ -50,6 +51,18 @@ def find_suite(name_or_path: str) -> Path:
         known = ", ".join(sorted(p.stem for p in SUITES_DIR.glob("*.toml")))
         raise SuiteError(f"unknown suite {name_or_path!r}; choose one of {known}, or a .toml path")
     return candidate
+
+
+def resolved_paths(case: Case, folder: Path) -> Case:
+    """The case with its dataset's relative file paths (a CSV's `path`, a `dir`) taken from the
+    suite file's folder, as user fighters' are: the run reads the same file from anywhere."""
+    source = SOURCES.get(case.dataset)
+    params = dict(case.dataset_params)
+    for key in source.where if source else ():
+        value = params.get(key)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            params[key] = str((folder / value).resolve())
+    return replace(case, dataset_params=params) if params != case.dataset_params else case
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -110,15 +123,20 @@ def load_suite(
         if isinstance(raw, dict) and isinstance(raw.get("name"), str):
             label = f"case {raw['name']!r}"
         case = parse_case({**defaults, **raw}, f"{path}: {label}", fighters, known)
+        case = resolved_paths(case, path.parent)
         samples = case.dataset_params.get("n_samples", 0)
         if samples > limits["max_samples"]:
             raise SuiteError(
                 f"{path}: {label}: field 'dataset': n_samples {samples:,} exceeds the limit of "
                 f"{limits['max_samples']:,}; raise it with max_samples under [suite]"
             )
-        if case.name in names:
-            raise SuiteError(f"{path}: {label}: field 'name': duplicate case name {case.name!r}")
-        names.add(case.name)
+        # Without regard to case: 'Moons' and 'moons' would share a result file on macOS.
+        if case.name.casefold() in names:
+            raise SuiteError(
+                f"{path}: {label}: field 'name': duplicate case name {case.name!r} (names must "
+                "differ in more than letter case)"
+            )
+        names.add(case.name.casefold())
         if seeds is not None:
             case = replace(case, seeds=case.seeds[:seeds])
         cases.append(case)

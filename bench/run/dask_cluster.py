@@ -9,6 +9,7 @@ parallel run: a sequential run never loads Dask.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 
 import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
+from distributed.core import rpc
 
 from bench.errors import HarnessError
 from bench.run.dask_progress import FightBoard
@@ -125,10 +127,41 @@ def _result(
     return result
 
 
+def check_scheduler(address: str, timeout: float = CONNECT_SECONDS) -> None:
+    """A HarnessError unless a Dask scheduler answers at `address` within `timeout` seconds.
+
+    Client's own timeout covers opening the connection, not Dask's handshake: a service that
+    accepts the connection and never speaks Dask would hold it forever."""
+
+    async def identity() -> dict[str, Any]:
+        scheduler = rpc(address, timeout=timeout)
+        try:
+            return await scheduler.identity()
+        finally:
+            await scheduler.close_rpc()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(identity(), timeout))
+    except TimeoutError:
+        why = f"nothing answered as a Dask scheduler within {timeout:g} s"
+    except Exception as err:  # refused, unresolvable, or a service speaking another protocol
+        why = f"{type(err).__name__}: {err}".strip().rstrip(":")
+    else:
+        kind = answer.get("type") if isinstance(answer, dict) else None
+        if kind == "Scheduler":
+            return
+        why = f"it answered as {kind!r}, not as a Scheduler"
+    raise HarnessError(
+        f"--scheduler {address}: cannot reach a Dask scheduler there ({why}); start one with "
+        "`dask scheduler` and give the address it prints"
+    )
+
+
 @contextlib.contextmanager
 def _connect(jobs: int, scheduler: str | None, progress: Progress) -> Iterator[Client]:
     """A client of an existing cluster, or of a local cluster of `jobs` worker processes."""
     if scheduler:
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError) as err:

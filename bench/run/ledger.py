@@ -120,8 +120,20 @@ class Ledger:
         self.outcome.resumed += 1
         self.progress.line(f"{planned.where}: already done (resumed)")
 
-    def record(self, planned: PlannedFight, result: dict[str, Any], where: str = "") -> Fight:
-        """Write one fight's result (atomically, schema-checked), then the summary."""
+    def record(
+        self, planned: PlannedFight, result: dict[str, Any], where: str = ""
+    ) -> Fight | None:
+        """Write one fight's result (atomically, schema-checked), then the summary; a fight that
+        could not take place never replaces a finished result of the same run (None)."""
+        finished = self._finished(planned, result) if result.get("error") else None
+        if finished is not None:
+            self.summary.add(finished)
+            self.progress.line(
+                f"{planned.where}: not recorded: {result['error']}; the finished result of this "
+                f"run already in {case_file(self.run_dir, planned.case.name, planned.seed)} is "
+                "kept, not overwritten"
+            )
+            return None
         fight = write_case_result(self.run_dir, result)
         self.summary.add(fight)
         self.summary.write()
@@ -131,6 +143,17 @@ class Ledger:
         self.outcome.fighter_failures += sum(r.status == "failed" for r in fight.fighters.values())
         self.progress.line(f"{planned.where}{where}: {describe_fight(fight)}")
         return fight
+
+    def _finished(self, planned: PlannedFight, result: dict[str, Any]) -> Fight | None:
+        """The fight's earlier result of this run on disk, when some fighter finished in it."""
+        path = case_file(self.run_dir, planned.case.name, planned.seed)
+        try:
+            fight = read_case_result(path) if path.exists() else None
+        except ResultsError:
+            return None
+        if fight is None or fight.error or fight.run_id != result.get("run_id"):
+            return None
+        return fight if any(record.ok for record in fight.fighters.values()) else None
 
     def close(self) -> RunOutcome:
         """Write the summary of every fight, kept or run; the run's outcome."""

@@ -27,6 +27,16 @@ if (
 
 EpochHook = Callable[[int, dict[str, Any]], None]
 STARTUP_SECONDS = 300.0  # importing TensorFlow takes 4-6 s here; a loaded machine, far more
+# A case's time limit bounds the wait for a worker to start too, but never below this: importing
+# a framework on a loaded machine must not fail a short case.
+STARTUP_FLOOR = 60.0
+
+
+def startup_limit(time_limit: float) -> float:
+    """Seconds a worker may take to start (import its fighter's code) under a case's time limit."""
+    return min(STARTUP_SECONDS, max(time_limit, STARTUP_FLOOR))
+
+
 LOG_TAIL = 2_000  # characters of a dead worker's log quoted in its failure
 
 
@@ -79,11 +89,12 @@ class Worker:
         # tasks=False: a worker that only answers calls skips importing the training code.
         self._send({"kind": "start", "config": config, "tasks": tasks}, "starting")
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, time_limit: float = STARTUP_SECONDS) -> None:
         """Wait until the worker has imported its framework (it is started without waiting)."""
         if not self.settings:
-            deadline = self._started + STARTUP_SECONDS
-            self.settings = self._receive(deadline, "starting")["settings"]
+            limit = startup_limit(time_limit)
+            doing = f"starting (importing {self.config.model}; limit {limit:g} s)"
+            self.settings = self._receive(self._started + limit, doing)["settings"]
 
     def _send(self, message: dict[str, Any], doing: str) -> None:
         payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -97,7 +108,7 @@ class Worker:
         self, task: FighterTask, timeout: float, on_epoch: EpochHook | None = None
     ) -> dict[str, Any]:
         """Send one task and wait for its record; WorkerLost when the worker dies or times out."""
-        self.wait_ready()
+        self.wait_ready(timeout)
         self._send({"kind": "task", "task": task}, "sending the task")
         deadline = time.monotonic() + timeout
         while True:
@@ -110,7 +121,7 @@ class Worker:
     def call(self, function: str, kwargs: dict[str, Any], timeout: float, doing: str) -> Any:
         """Run `module:function`(model class, options, **kwargs) in the worker; its value, or
         CallFailed when it raised, WorkerLost when the worker died or ran out of time."""
-        self.wait_ready()
+        self.wait_ready(timeout)
         self._send({"kind": "call", "function": function, "kwargs": kwargs}, doing)
         reply = self._receive(time.monotonic() + timeout, f"{doing} (limit {timeout:g} s)")
         if reply["error"] is not None:
@@ -238,13 +249,13 @@ class WorkerPool:
             if fighter not in self._workers and self.config(fighter).unavailable_reason() is None:
                 self._worker(fighter)
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, time_limit: float = STARTUP_SECONDS) -> None:
         """Wait until every started worker has imported its framework, so that no fight is timed
         while another process imports one; a worker that died starting is dropped (the fight that
         needs it starts it again, and records why it fails)."""
         for fighter, worker in list(self._workers.items()):
             try:
-                worker.wait_ready()
+                worker.wait_ready(time_limit)
             except WorkerLost:
                 self._workers.pop(fighter).close()
 

@@ -12,6 +12,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench.defaults import DATASET_CACHE
 from bench.errors import HarnessError
@@ -19,7 +20,7 @@ from bench.files import write_json
 from bench.plan.case import Case
 from bench.plan.preflight import preflight
 from bench.plan.suite import Suite, SuiteError
-from bench.run.environment import describe_environment
+from bench.run.environment import describe_environment, usable_cpus
 from bench.run.executor import failed_fight, run_fight
 from bench.run.ledger import Ledger, PlannedFight, RunOutcome, needed_fighters, plan_fights
 from bench.run.lock import LOCK_FILE, RunLock
@@ -70,12 +71,38 @@ def check_parallel(jobs: int, scheduler: str | None) -> None:
                 f"--jobs {jobs} and --scheduler {scheduler}: choose one (--jobs starts a local "
                 "Dask cluster, --scheduler uses an existing one)"
             )
-        scheme, _, rest = scheduler.partition("://")
-        if not scheme or not rest:
-            raise HarnessError(
-                f"--scheduler {scheduler!r}: not a Dask scheduler address; "
-                "write it as tcp://HOST:PORT (or tls://HOST:PORT)"
-            )
+        check_scheduler_address(scheduler)
+    if jobs > 1 and jobs > len(usable_cpus()):
+        raise HarnessError(
+            f"--jobs {jobs}: at most {len(usable_cpus())}, the CPUs this run may use (each fight "
+            "needs one at least); use --scheduler for a cluster of several machines"
+        )
+
+
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(scheduler: str) -> None:
+    """Refuse a --scheduler that is not SCHEME://HOST[:PORT] with a Dask scheme and a port
+    number."""
+    how = "write it as tcp://HOST:PORT (or tls://HOST:PORT)"
+    scheme, _, rest = scheduler.partition("://")
+    if not scheme or not rest:
+        raise HarnessError(f"--scheduler {scheduler!r}: not a Dask scheduler address; {how}")
+    if scheme not in SCHEDULER_SCHEMES:
+        raise HarnessError(
+            f"--scheduler {scheduler!r}: scheme {scheme!r} is not a Dask protocol; choose one of "
+            f"{', '.join(SCHEDULER_SCHEMES)}: {how}"
+        )
+    address = urlsplit(scheduler)
+    try:
+        port = address.port
+    except ValueError:
+        port = 0
+    if not address.hostname or port == 0 or address.path not in ("", "/"):
+        raise HarnessError(
+            f"--scheduler {scheduler!r}: not HOST:PORT with a port number in 1-65535; {how}"
+        )
 
 
 def execution(jobs: int, scheduler: str | None) -> dict[str, Any]:
@@ -258,7 +285,7 @@ def _fight_here(
         # Every worker the run needs starts now: their frameworks import side by side, and the
         # first fight waits for them all, so that none is timed while another imports.
         pool.start(needed_fighters(fights))
-        pool.wait_ready()
+        pool.wait_ready(max((planned.case.time_limit for planned in fights), default=0.0))
         for planned in fights:
             if planned.kept is not None:
                 ledger.keep(planned)

@@ -28,6 +28,8 @@ from bench.run.metrics import (
     prediction_loss,
 )
 
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax")  # outputs whose values must be probabilities
+PROBABILITY_TOLERANCE = 1e-4  # float32 rounding of a sigmoid or a softmax row, with room
 SNAPSHOT_RESOLUTION = 40  # the evolving boundary: coarser than the final one, to stay small
 SNAPSHOT_DECIMALS = 2
 
@@ -114,6 +116,58 @@ def load_task_data(task: FighterTask) -> Dataset:
     return data
 
 
+class BadNumbers(ValueError):
+    """A fighter reported a number that cannot be true: its record fails with this reason."""
+
+
+def checked_seconds(logs: dict[str, Any], epoch: int) -> float:
+    """The epoch's training seconds a fighter reported: a finite number > 0, or BadNumbers."""
+    seconds = logs.get("epoch_seconds") if isinstance(logs, dict) else None
+    try:
+        value = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise BadNumbers(
+            f"epoch {epoch}: the callback's logs['epoch_seconds'] is {seconds!r}; it must be "
+            "the epoch's training time, a finite number of seconds > 0"
+        )
+    return value
+
+
+def checked_probabilities(values: Any, n_rows: int, layers: list[dict[str, Any]]) -> np.ndarray:
+    """predict_proba's answer, shaped (rows, output units), in [0, 1] for a sigmoid or softmax
+    output and summing to 1 per row for a softmax; BadNumbers naming what is wrong.
+
+    Values that are not finite are let through: they mean the network diverged."""
+    output = layers[-1]
+    units, activation = int(output["output_dim"]), output["activation"]
+    probabilities = np.asarray(values)
+    if probabilities.shape != (n_rows, units):
+        raise BadNumbers(
+            f"predict_proba returned shape {probabilities.shape} for {n_rows} samples; expected "
+            f"({n_rows}, {units}): one column per output unit"
+        )
+    probabilities = probabilities.astype(np.float64)
+    if activation not in PROBABILITY_OUTPUTS or not np.isfinite(probabilities).all():
+        return probabilities
+    low, high = float(probabilities.min()), float(probabilities.max())
+    if low < -PROBABILITY_TOLERANCE or high > 1 + PROBABILITY_TOLERANCE:
+        raise BadNumbers(
+            f"predict_proba returned values from {low:.4g} to {high:.4g}; a {activation} output "
+            "gives probabilities in [0, 1]"
+        )
+    if activation == "softmax":
+        sums = probabilities.sum(axis=1)
+        worst = int(np.argmax(np.abs(sums - 1)))
+        if abs(sums[worst] - 1) > PROBABILITY_TOLERANCE:
+            raise BadNumbers(
+                f"predict_proba's row {worst} sums to {sums[worst]:.6g}; a softmax output's "
+                "probabilities sum to 1"
+            )
+    return probabilities
+
+
 def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochReport) -> None:
     data = load_task_data(task)
     fit_options: dict[str, Any] = {"batch_size": task.batch_size}
@@ -141,9 +195,9 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
     def after_epoch(epoch: int, logs: dict[str, float]) -> bool:
         peak.checkpoint()  # the epoch's updates are over: what follows is the harness's
         started = time.perf_counter()
-        history["epoch_seconds"].append(float(logs["epoch_seconds"]))
+        history["epoch_seconds"].append(checked_seconds(logs, epoch))
         for prefix, x, y in (("", data.x_train, data.y_train), ("val_", data.x_test, data.y_test)):
-            probabilities = np.asarray(model.predict_proba(x))
+            probabilities = checked_probabilities(model.predict_proba(x), len(x), task.layers)
             last[prefix] = probabilities
             loss = prediction_loss(y, probabilities, task.loss, data.n_classes)
             history[f"{prefix}loss"].append(loss)
@@ -151,7 +205,7 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
                 float((predicted_labels(probabilities) == y).mean())
             )
         if epoch in task.snapshot_epochs and grid is not None:
-            probabilities = model.predict_proba(grid)
+            probabilities = checked_probabilities(model.predict_proba(grid), len(grid), task.layers)
             snapshot = decision_boundary(
                 probabilities, extent, SNAPSHOT_RESOLUTION, SNAPSHOT_DECIMALS
             )
@@ -176,6 +230,12 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
     record["peak_memory_bytes"] = peak.bytes
     record["evaluation_seconds"] = evaluating[0]
     seconds = history["epoch_seconds"]
+    if not seconds:
+        raise BadNumbers(
+            f"fit() returned without calling the callback once ({task.epochs} epochs asked): "
+            "call callback(epoch, {'epoch_seconds': ...}) after every epoch (see "
+            "bench/fighters/base.py)"
+        )
     record.update(history=history, epochs_run=len(seconds), train_seconds=float(sum(seconds)))
     if history["diverged_at"] is not None:
         record.update(status="diverged", reason=f"diverged at epoch {history['diverged_at']}")
@@ -185,8 +245,9 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
     )
     if data.n_features == 2:
         grid, extent = boundary_grid(data)
+        probabilities = checked_probabilities(model.predict_proba(grid), len(grid), task.layers)
         record["decision_boundary"] = decision_boundary(
-            model.predict_proba(grid), extent, int(math.isqrt(len(grid)))
+            probabilities, extent, int(math.isqrt(len(grid)))
         )
     if task.return_weights:
         record["weights"] = [

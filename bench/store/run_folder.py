@@ -16,6 +16,7 @@ import jsonschema
 
 from bench.errors import HarnessError
 from bench.files import json_safe, read_json, write_json
+from bench.store.integrity import why_untrusted, with_digest
 from bench.store.records import Fight
 
 SCHEMA_VERSION = 2
@@ -93,18 +94,23 @@ def case_file(run_dir: Path, case_name: str, seed: int) -> Path:
 
 
 def write_case_result(run_dir: Path, result: dict[str, Any]) -> Fight:
-    """Validate and atomically write one fight's result; return it typed."""
+    """Validate and atomically write one fight's result, its content digest inside; return it
+    typed."""
     result = json_safe(result)
     path = case_file(run_dir, result["case"]["name"], result["seed"])
     validate_case_result(result, path)
+    result = with_digest(result)
     write_json(path, result)
     return Fight.from_json(result)
 
 
 def read_case_result(path: Path) -> Fight:
-    """One fight's result file, validated and typed."""
+    """One fight's result file, validated, its digest and numbers checked, and typed."""
     result = upgrade(_read(path))
     validate_case_result(result, path)
+    untrusted = why_untrusted(result)
+    if untrusted:
+        raise ResultsError(f"{path}: {untrusted}")
     return Fight.from_json(result)
 
 

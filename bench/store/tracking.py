@@ -21,6 +21,8 @@ class CaseSummary:
     speedups: dict[str, list[float | None]] = field(default_factory=dict)  # per opponent
     train_seconds: dict[str, list[float | None]] = field(default_factory=dict)  # per fighter
     parity: dict[str, float | None] = field(default_factory=dict)  # per opponent: max |gap|
+    fighters: list[str] = field(default_factory=list)  # every fighter of the case, in order
+    dataset_fingerprints: dict[int, str | None] = field(default_factory=dict)  # per seed
 
 
 def summarize(run: Run) -> dict[str, CaseSummary]:
@@ -30,6 +32,8 @@ def summarize(run: Run) -> dict[str, CaseSummary]:
         entry = cases.setdefault(fight.case_name, CaseSummary(fight.mode, fight.dtype))
         david = fight.fighters[DAVID]
         entry.seeds.append(fight.seed)
+        entry.fighters += [name for name in fight.fighters if name not in entry.fighters]
+        entry.dataset_fingerprints[fight.seed] = fight.dataset.get("fingerprint")
         entry.david_status.append(david.status)
         entry.david_test_accuracy.append(david.metrics.test_accuracy if david.metrics else None)
         for opponent in fight.opponents:

@@ -225,3 +225,37 @@ def test_the_cache_follows_the_files_content_not_its_name(tmp_path, monkeypatch)
     assert again.fingerprint == changed.fingerprint and again.class_names == changed.class_names
     assert again.params["path"] == str(copy)
     assert len(list(cache.iterdir())) == 2
+
+
+def test_a_header_that_repeats_the_target_is_refused_naming_it(tmp_path):
+    # pandas would read the second 'species' as a feature 'species.1': the answer itself.
+    path = write_csv(tmp_path / "d.csv", header="sepal_length,sepal_width,tag,species,species")
+    assert error_of(path, target="species") == (
+        f"{path}: the header repeats column(s) 'species': each column needs its own name "
+        "(which one would be the target or a feature is ambiguous)"
+    )
+
+
+def test_a_repeated_feature_column_is_refused_even_when_features_are_listed(tmp_path):
+    path = write_csv(tmp_path / "d.csv", header="sepal_length,sepal_length,tag,species,code")
+    message = error_of(path, target="species", features=["sepal_length"])
+    assert "the header repeats column(s) 'sepal_length'" in message
+
+
+def test_values_too_large_to_standardise_are_refused_not_turned_into_nan(tmp_path):
+    rows = [(1e308, *row[1:]) for row in ROWS]
+    path = write_csv(tmp_path / "d.csv", rows=rows)
+    assert error_of(path, target="species", features=["sepal_length", "sepal_width"]) == (
+        f"{path}: column 'sepal_length', row 1: 1e+308 is too large to standardise (|value| "
+        "above 1e+150 overflows its variance); rescale the column"
+    )
+
+
+def test_large_but_safe_values_standardise_to_finite_numbers(tmp_path):
+    rows = [(row[0] * 1e140, *row[1:]) for row in ROWS]
+    data = load_csv(
+        write_csv(tmp_path / "d.csv", rows=rows),
+        target="species",
+        features=["sepal_length", "sepal_width"],
+    )
+    assert np.isfinite(data.x_train).all() and np.isfinite(data.x_test).all()

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from bench.cli import main
+from bench.store.integrity import with_digest
 from bench.store.run_folder import ResultsError, case_file, load_run
 
 SUITE = """\
@@ -113,7 +114,8 @@ def test_resume_reruns_a_copied_or_misnamed_result_file_and_says_why(tmp_path, c
     cases = tmp_path / "run" / "cases"
     seed0 = json.loads((cases / "a--seed0.json").read_text())
     shutil.copy(cases / "a--seed0.json", cases / "a--seed1.json")  # misnamed copy
-    (cases / "a--seed0.json").write_text(json.dumps({**seed0, "run_id": "other-run"}))
+    # another run's own file, its digest intact
+    (cases / "a--seed0.json").write_text(json.dumps(with_digest({**seed0, "run_id": "other-run"})))
     code, out, err = run(tmp_path, capsys, fixed)
     assert code == 0 and "2 fights run, 0 resumed" in out
     assert (
