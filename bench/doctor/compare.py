@@ -38,15 +38,15 @@ def compare_round_trip(inst: Instance, read_back: list) -> Finding | None:
             gap, what = relative_gap(actual, expected, 1.0)
             if gap > FORWARD_TOLERANCE:
                 hint = None
-                if what is None:
-                    pass
-                elif actual.shape == expected.T.shape and np.allclose(actual, expected.T):
-                    hint = "get_weights returns W transposed: (output_dim, input_dim)"
-                elif np.array_equal(actual, expected.astype(np.float32)):
+                if what is None and np.array_equal(actual, expected.astype(np.float32)):
                     hint = (
                         f"{name} stored in float32: get_weights() returns the float32 rounding "
                         "of the float64 weights it was given (store them in the dtype asked)"
                     )
+                elif what is None:
+                    pass
+                elif actual.shape == expected.T.shape and np.allclose(actual, expected.T):
+                    hint = "get_weights returns W transposed: (output_dim, input_dim)"
                 return Finding(
                     "forward",
                     "fail",
@@ -171,16 +171,18 @@ def prefix_reading_broken(
         "pinned without layer_outputs()",
         problem=inst.name,
         gap=failure.gap,
-        hint=LAYER_OUTPUTS_HOWTO,
-        details=["layer outputs read with the class built from the spec's first k layers"],
+        details=[
+            "layer outputs read with the class built from the spec's first k layers",
+            LAYER_OUTPUTS_HOWTO,
+        ],
     )
 
 
 LAYER_OUTPUTS_HOWTO = (
-    "add layer_outputs(x) to your class: every layer's activations from one pass of your "
-    "forward code, samples in rows, e.g. with the adapter: "
-    "def layer_outputs(self, x): A = np.asarray(x, dtype=self.dtype).T; "
-    "return [a.T for a in my_forward_keeping_every_A(self.params, A)]"
+    "to pin it, add layer_outputs(x) to your class: every layer's activations from one pass "
+    "of your own forward code, samples in rows; with the adapter, e.g. "
+    "def layer_outputs(self, x): return [a.T for a in my_forward_keeping_every_a(self.params, "
+    "np.asarray(x, dtype=self.dtype).T)]"
 )
 
 

@@ -253,7 +253,7 @@ def gradient_hint(
     if every and None not in ratios and np.ptp(ratios) < 1e-6 * max(abs(r) for r in ratios):
         return _describe_scale(ratios[0], m, "every gradient")
     params = wrong[top]
-    if len(params) == 1:
+    if len(params) == 1 and len(reference.params) > 1:  # the other parameter is right
         ratio = scale(_param(yours, top, params[0]), _param(keras, top, params[0]))
         what = f"d{params[0]} of layer {top}"
         if ratio is not None:

@@ -300,7 +300,7 @@ def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str
         n_out = inst.layers[-1]["output_dim"]
         factor = visit.convention.factor(inst.problem.loss, n_out, p.TRAINING_BATCH)
         yours = equivalent_optimizer(optimizer, factor)
-        scaled = scaled_words(optimizer, yours) if factor != 1 else None
+        scaled = scaled_words(optimizer, factor) if factor != 1 else None
         try:
             mine = visit.ask(
                 visit.patient,

@@ -87,11 +87,12 @@ def equivalent_optimizer(optimizer: dict[str, Any], factor: float) -> dict[str, 
     return scaled
 
 
-def scaled_words(optimizer: dict[str, Any], scaled: dict[str, Any]) -> str:
-    """What equivalent_optimizer changed: 'learning_rate 0.5 -> 0.1'."""
-    changed = [
-        f"{key} {optimizer.get(key, '-'):g} -> {scaled[key]:g}"
-        for key in scaled
-        if key != "name" and scaled[key] != optimizer.get(key)
-    ]
-    return ", ".join(changed) or "nothing"
+def scaled_words(optimizer: dict[str, Any], factor: float) -> str:
+    """What equivalent_optimizer changes: 'learning_rate 0.1 (0.5 / 5)'."""
+    if factor == 1.0:
+        return "nothing"
+    if optimizer.get("name") == "adam":
+        epsilon = optimizer.get("epsilon", 1e-7)
+        return f"epsilon {epsilon * factor:g} ({epsilon:g} x {factor:g})"
+    rate = optimizer.get("learning_rate", 0.01)
+    return f"learning_rate {rate / factor:g} ({rate:g} / {factor:g})"
