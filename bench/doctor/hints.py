@@ -246,18 +246,27 @@ def gradient_hint(
     """The slip behind gradients that are wrong at `wrong` ({layer: ["W", "b"]})."""
     m = len(reference.targets)
     top = max(wrong)
-    every = all(wrong.get(i) == ["W", "b"] for i in range(len(reference.layers)))
+    every = all(wrong.get(i) == list(reference.params) for i in range(len(reference.layers)))
     ratios = [
         scale(_param(yours, i, p), _param(keras, i, p)) for i, ps in wrong.items() for p in ps
     ]
     if every and None not in ratios and np.ptp(ratios) < 1e-6 * max(abs(r) for r in ratios):
-        return _describe_scale(ratios[0], m, "every gradient")
+        factor_two = _missing_factor_two(reference, ratios[0])
+        return factor_two or _describe_scale(ratios[0], m, "every gradient")
     params = wrong[top]
     if len(params) == 1 and len(reference.params) > 1:  # the other parameter is right
         ratio = scale(_param(yours, top, params[0]), _param(keras, top, params[0]))
         what = f"d{params[0]} of layer {top}"
         if ratio is not None:
             return _describe_scale(ratio, m, what)
+        theirs = _param(keras, top, "W")
+        reshaped = theirs.T.reshape(theirs.shape)
+        if params == ["W"] and _gap(_param(yours, top, "W"), reshaped) < MATCH:
+            return (
+                f"dW of layer {top} built (output_dim, input_dim) and reshaped to "
+                "(input_dim, output_dim) instead of transposed (dW.reshape(in, out) where dW.T "
+                "was meant)"
+            )
         if params == ["W"]:
             return f"{what} (= A_prev^T . dZ): the layer's input or the product"
         return f"{what} (= the sum of dZ over the batch)"
