@@ -206,24 +206,18 @@ def covering(accepted: list[Problem]) -> list[Problem]:
     return chosen
 
 
-def refused_everything(refusals: dict[str, str], tried: list[Problem]) -> str:
-    """What a network that accepted no problem refused: each activation and loss, with its
-    reason."""
-    by_activation, by_loss = {}, {}
-    for problem in tried:
-        why = refusals[problem.name]
-        for _, activation in (*problem.hidden, problem.output):
-            by_activation.setdefault(activation, why)
-        by_loss.setdefault(problem.loss, why)
+def refused_everything(refusals: dict[str, str]) -> str:
+    """What a network that accepted none of the doctor's problems refused: the activations and
+    losses its refusals name, or its reasons as given."""
     reasons = sorted(set(refusals.values()))
-    if len(reasons) == 1:
-        return f"it refused every problem: {reasons[0]}"
-    activations = ", ".join(sorted(by_activation))
-    losses = ", ".join(sorted(by_loss))
-    return (
-        f"it refused every combination of the activations {activations} and the losses "
-        f"{losses}: {'; '.join(reasons)}"
-    )
+    named = [
+        (kind, [name for name in names if any(f"'{name}'" in why for why in reasons)])
+        for kind, names in (("activations", ACTIVATIONS), ("losses", LOSSES))
+    ]
+    parts = [f"the {kind} {', '.join(names)}" for kind, names in named if names]
+    if not parts:
+        return f"it refused every problem: {'; '.join(reasons)}"
+    return f"it refused {' and '.join(parts)} ({'; '.join(reasons)})"
 
 
 def stated(layers: str, activations: str, loss: str) -> Problem:

@@ -22,9 +22,16 @@ def verdict(diagnosis: Diagnosis) -> str:
     name = diagnosis.patient.display
     failure = diagnosis.failure
     if failure is None:
+        convention = next((f.convention for f in diagnosis.findings if f.convention), ())
+        up_to = (
+            f", up to its loss convention ({', '.join(convention)}: gradients a constant times "
+            "Keras's, trained at the equivalent learning rate)"
+            if convention
+            else ""
+        )
         return (
-            f"PASS: {name} computes Keras's function in {DTYPE}: forward pass, every gradient "
-            "and training agree"
+            f"PASS: {name} computes Keras's function in {DTYPE}{up_to}: forward pass, every "
+            "gradient and training agree"
         )
     where = [f"check {CHECKS[failure.check][0]} ({failure.check})"]
     if failure.problem:

@@ -213,7 +213,7 @@ def _problems(visit: _Visit) -> list[p.Problem]:
             Finding(
                 "forward",
                 "fail",
-                "no problem the network supports: " + p.refused_everything(refusals, tried),
+                "no problem the network supports: " + p.refused_everything(refusals),
             )
         )
     return p.covering(accepted)
