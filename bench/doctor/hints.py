@@ -330,6 +330,11 @@ def _step(after: list, before: list) -> np.ndarray:
     )
 
 
+def step_ratio(start: list, yours: list, keras: list) -> float | None:
+    """r with your first step == r * Keras's (to MATCH), or None."""
+    return scale(_step(yours, start), _step(keras, start))
+
+
 def training_hint(
     optimizer: dict[str, Any], start: list, yours: list, keras: list, step: int
 ) -> str | None:

@@ -29,6 +29,7 @@ from ..fighters.conventions import (
     scaled_words,
 )
 from ..fighters.roster import FighterConfig, fighter_config
+from . import hints
 from . import problems as p
 from .compare import (
     compare_forward,
@@ -299,17 +300,8 @@ def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str
         kwargs.update(zero_biases=not visit.declared_biases)
         n_out = inst.layers[-1]["output_dim"]
         factor = visit.convention.factor(inst.problem.loss, n_out, p.TRAINING_BATCH)
-        yours = equivalent_optimizer(optimizer, factor)
-        scaled = scaled_words(optimizer, factor) if factor != 1 else None
         try:
-            mine = visit.ask(
-                visit.patient,
-                "trajectory",
-                "training",
-                "training",
-                inst.name,
-                **{**kwargs, "optimizer": yours},
-            )
+            mine = _trajectory(visit, inst, kwargs, factor)
         except CallFailed as err:
             diagnosis.findings.append(
                 Finding(
@@ -323,12 +315,58 @@ def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str
             )
             continue
         keras = visit.ask(REFERENCE, "trajectory", "training", "training", inst.name, **kwargs)
+        scaled = scaled_words(optimizer, factor) if factor != 1 else None
         finding = compare_training(inst, name, optimizer, mine, keras, scaled)
+        step_factor = _step_convention(inst, finding, mine, keras, factor)
+        if step_factor is not None:
+            # The steps, unlike the gradients, show another known constant (an update that
+            # divides a summed gradient by m, say): confirmed by a run at its learning rate.
+            mine = _trajectory(visit, inst, kwargs, step_factor)
+            scaled = (
+                scaled_words(optimizer, step_factor)
+                if step_factor != 1
+                else f"its own learning_rate {optimizer['learning_rate']:g}"
+            )
+            scaled += (
+                f" (the steps' constant, {step_factor:g}, not the gradients', {factor:g}: "
+                "its update rescales the gradients)"
+            )
+            finding = compare_training(inst, name, optimizer, mine, keras, scaled)
         if finding.failed:
             raise _Stop(finding)
         diagnosis.findings.append(finding)
         agreed.append(name)
     return agreed
+
+
+def _trajectory(visit: _Visit, inst: p.Instance, kwargs: dict[str, Any], factor: float) -> list:
+    """The patient's trajectory with its optimiser scaled by a convention's constant."""
+    yours = equivalent_optimizer(kwargs["optimizer"], factor)
+    return visit.ask(
+        visit.patient,
+        "trajectory",
+        "training",
+        "training",
+        inst.name,
+        **{**kwargs, "optimizer": yours},
+    )
+
+
+def _step_convention(
+    inst: p.Instance, finding: Finding, mine: list, keras: list, factor: float
+) -> float | None:
+    """When the first step parts from Keras's by a constant that, with the gradients' own
+    constant, is a known convention's (or 1): that convention's constant; else None."""
+    if not finding.failed or finding.step != 1 or finding.optimizer is None:
+        return None
+    ratio = hints.step_ratio(inst.weights, mine[0], keras[0])
+    if ratio is None or ratio <= 0:
+        return None
+    total = factor * ratio
+    shape = (inst.problem.loss, inst.layers[-1]["output_dim"], p.TRAINING_BATCH)
+    known = {1.0} | {c.factor(*shape) for c in (Convention(True), Convention(False, True))}
+    known.add(Convention(True, True).factor(*shape))
+    return next((f for f in known if f != factor and abs(total - f) < 1e-6 * f), None)
 
 
 def _speed(visit: _Visit, inst: p.Instance, optimizers: list[str]) -> Finding:

@@ -152,3 +152,16 @@ def test_a_stated_problem_is_examined_instead_of_the_doctors(pool):
     # One output: 1/2 |a - y|^2 is Keras's squared error over 2, the same as a lost factor 2.
     assert "every gradient is 0.5 times Keras's (n_out / 2 = 1/2)" in gradients.details[0]
     assert "the same as a squared error's derivative without its factor 2" in (gradients.details[0])
+
+
+def test_an_update_that_divides_a_summed_gradient_by_m_is_confirmed_at_its_own_constant(pool):
+    diagnosis = examine(pool, VARIANTS, "BookSumThenMean")
+    assert diagnosis.failure is None
+    gradients = next(f for f in diagnosis.findings if f.check == "gradients")
+    assert gradients.convention == ("half_sum_over_outputs", "sum_over_batch")
+    training = next(f for f in diagnosis.findings if f.check == "training")
+    # Its gradients are 81 times Keras's, its steps only 1.5 times: the update divides by m.
+    assert "yours at learning_rate 0.333333 (0.5 / 1.5) (the steps' constant, 1.5, not the " in (
+        training.message
+    )
+    assert training.message.endswith("the convention confirmed")
