@@ -65,6 +65,18 @@ def _label(finding: Finding) -> str:
     return f"{status} {problem}{finding.message}".strip()
 
 
+def declarations(diagnosis: Diagnosis) -> str | None:
+    """What the patient declares of itself, in its own words, or None."""
+    said = []
+    if diagnosis.declared.get("biases") is False:
+        said.append("biases = False")
+    names = diagnosis.declared.get("convention", ())
+    if names:
+        value = repr(names[0]) if len(names) == 1 else repr(tuple(names))
+        said.append(f"loss_convention = {value}")
+    return ", ".join(said) or None
+
+
 def render_text(diagnosis: Diagnosis, command: str) -> str:
     """The report as plain text."""
     lines = [
@@ -72,6 +84,8 @@ def render_text(diagnosis: Diagnosis, command: str) -> str:
         f"patient:   {diagnosis.patient.description}",
         f"reference: {_reference(diagnosis.reference)}",
     ]
+    if declarations(diagnosis):
+        lines.append(f"declares:  {declarations(diagnosis)}")
     for number, (name, what) in enumerate(diagnosis.problems):
         lines.append(f"{'problems:  ' if number == 0 else ' ' * 11}{name:<8} {what}")
     stopped = False
@@ -116,6 +130,8 @@ def render_markdown(diagnosis: Diagnosis, command: str) -> str:
         f"- patient: {diagnosis.patient.description}",
         f"- reference: {_reference(diagnosis.reference)}",
     ]
+    if declarations(diagnosis):
+        lines.append(f"- declares: `{declarations(diagnosis)}`")
     lines += [f"- problem `{name}`: {what}" for name, what in diagnosis.problems]
     stopped = False
     for check, title in CHECKS.items():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.doctor import problems
+from bench.doctor.report import render_text
 from bench.doctor.run import REFERENCE, Options, diagnose
 from bench.fighters.roster import FighterConfig
 from bench.run.pool import WorkerPool
@@ -165,3 +166,12 @@ def test_an_update_that_divides_a_summed_gradient_by_m_is_confirmed_at_its_own_c
         training.message
     )
     assert training.message.endswith("the convention confirmed")
+
+
+def test_the_report_shows_what_the_network_declares(pool):
+    diagnosis = examine(pool, VARIANTS, "BookNoBiases", optimizers=["sgd"])
+    text = render_text(diagnosis, "doctor BookNoBiases")
+    assert "declares:  biases = False, loss_convention = 'half_sum_over_outputs'\n" in text
+    assert "verdict: PASS: BookNoBiases computes Keras's function in float64, up to its loss " in (
+        text
+    )
