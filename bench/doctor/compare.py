@@ -64,6 +64,24 @@ def compare_round_trip(inst: Instance, read_back: list) -> Finding | None:
 def compare_forward(inst: Instance, yours: dict[str, Any], keras: dict[str, Any]) -> Finding:
     """Every layer's output against Keras's; the first that differs, by how much, and why."""
     reference = keras["layers"]
+    whole = yours.get("whole")
+    if whole is not None:
+        if isinstance(whole, str):
+            gap, what = np.inf, whole
+        else:
+            gap, what = relative_gap(whole, yours["final"], 1.0)
+        if gap > FORWARD_TOLERANCE:
+            return Finding(
+                "forward",
+                "fail",
+                "the layers cannot be read from networks of the first k layers: built that way, "
+                f"the network of all {len(inst.layers)} layers does not compute your network's "
+                f"output ({what or f'gap {gap:.3g}'}); the layer cannot be pinned without "
+                "layer_outputs()",
+                problem=inst.name,
+                gap=gap,
+                details=[LAYER_OUTPUTS_HOWTO],
+            )
     if len(yours["layers"]) != len(reference):
         return Finding(
             "forward",

@@ -108,12 +108,27 @@ def outputs(
     if callable(getattr(model, "layer_outputs", None)):
         per_layer = [np.array(a, dtype=np.float64) for a in model.layer_outputs(x)]
         return {"final": final, "layers": per_layer, "how": "layer_outputs()"}
-    per_layer: list[Any] = []
-    for count in range(1, len(layers)):
-        per_layer.append(_truncated_output(model_class, options, layers[:count], loss, weights, x))
+    # The reading holds only if a network built as the prefixes are (loss None first) computes
+    # the full network's output when k = n: else the prefixes are built with the loss.
+    attempts: tuple[str | None, ...] = (None, loss)
+    whole = _truncated_output(model_class, options, layers, loss, weights, x, attempts)
+    if not _same(whole, final):
+        attempts = (loss,)
+        whole = _truncated_output(model_class, options, layers, loss, weights, x, attempts)
+    per_layer: list[Any] = [
+        _truncated_output(model_class, options, layers[:count], loss, weights, x, attempts)
+        for count in range(1, len(layers))
+    ]
     per_layer.append(final)
     how = "the class built from the spec's first k layers, for each k"
-    return {"final": final, "layers": per_layer, "how": how}
+    return {"final": final, "layers": per_layer, "how": how, "whole": whole}
+
+
+def _same(a: np.ndarray | str, b: np.ndarray) -> bool:
+    """Whether two outputs agree to float64 rounding."""
+    if isinstance(a, str) or a.shape != b.shape:
+        return False
+    return bool(np.max(np.abs(a - b), initial=0.0) <= 1e-12 * max(1.0, float(np.max(np.abs(b)))))
 
 
 def lone_layer(
@@ -138,11 +153,13 @@ def _truncated_output(
     loss: str,
     weights: Weights,
     x: np.ndarray,
+    attempts: tuple[str | None, ...] = (None,),
 ) -> np.ndarray | str:
-    """The output of a network of these layers only; loss None first (only predictions are
-    used), then the problem's loss, as a class may know only that one."""
+    """The output of a network of these layers only, built with each loss of `attempts` in turn
+    (None first: only predictions are used), then the problem's loss, as a class may know only
+    that one."""
     errors = []
-    for attempt in dict.fromkeys([None, loss]):
+    for attempt in dict.fromkeys([*attempts, loss]):
         try:
             model = build(model_class, options, layers, attempt, weights=weights[: len(layers)])
             return np.array(model.predict_proba(x), dtype=np.float64)

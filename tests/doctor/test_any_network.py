@@ -175,3 +175,13 @@ def test_the_report_shows_what_the_network_declares(pool):
     assert "verdict: PASS: BookNoBiases computes Keras's function in float64, up to its loss " in (
         text
     )
+
+
+def test_prefixes_are_built_with_the_loss_when_a_network_without_one_predicts_otherwise(pool):
+    # Built without a loss, this correct network predicts scores: a reading of its first k
+    # layers built that way would blame layer 0. The k = n network shows it, and the doctor
+    # builds the prefixes with the problem's loss instead.
+    diagnosis = examine(pool, VARIANTS, "ScoresWithoutLoss", optimizers=["sgd"])
+    assert diagnosis.failure is None
+    forward = diagnosis.findings[0]
+    assert forward.status == "pass" and forward.gap < 1e-13
