@@ -217,7 +217,10 @@ def _problems(visit: _Visit) -> list[p.Problem]:
                 "no problem the network supports: " + p.refused_everything(refusals),
             )
         )
-    return p.covering(accepted)
+    chosen = p.covering(accepted)
+    # The fixed problems it refused are listed too (skipped, with its reason), in their place.
+    fixed = [q for q in p.PROBLEMS.values() if q in chosen or q not in accepted]
+    return fixed + [q for q in chosen if q.name not in p.PROBLEMS]
 
 
 def _forward(visit: _Visit, chosen: list[p.Instance], diagnosis: Diagnosis) -> list[p.Instance]:
