@@ -12,6 +12,7 @@ import numpy as np
 
 from ..fighters.conventions import Convention
 from . import hints
+from .convention import PARAMS, convention_words, find_convention
 from .finding import Finding, relative_gap
 from .problems import (
     FINITE_DIFFERENCE_STEP,
@@ -22,7 +23,6 @@ from .problems import (
     describe_optimizer,
 )
 
-PARAMS = ("W", "b")
 KERAS_MEANS = Convention()
 
 
@@ -204,30 +204,6 @@ LAYER_OUTPUTS_HOWTO = (
 )
 
 
-def find_convention(
-    inst: Instance, yours: list, keras: list, declared: Convention, params: tuple[str, ...]
-) -> tuple[Convention, float] | None:
-    """The known convention whose constant turns every gradient of yours into Keras's (the
-    declared one first), with that constant; None when they agree or no convention explains the
-    gap."""
-    flat_yours, flat_keras = (
-        np.concatenate([np.ravel(g[i][PARAMS.index(n)]) for i in range(len(g)) for n in params])
-        for g in (yours, keras)
-    )
-    if flat_yours.shape != flat_keras.shape or not np.isfinite(flat_yours).all():
-        return None
-    ratio = hints.scale(flat_yours, flat_keras)
-    if ratio is None or abs(ratio - 1) < GRADIENT_TOLERANCE:
-        return None
-    shape = (inst.problem.loss, inst.layers[-1]["output_dim"], len(inst.x))
-    known = [declared, Convention(True, False), Convention(False, True), Convention(True, True)]
-    for convention in known:
-        factor = convention.factor(*shape)
-        if convention and factor != 1 and abs(ratio - factor) < GRADIENT_TOLERANCE * factor:
-            return convention, factor
-    return None
-
-
 def compare_gradients(
     inst: Instance,
     yours: dict[str, Any],
@@ -283,7 +259,7 @@ def compare_gradients(
     convention = ()
     if found is not None:
         convention, factor = found
-        details.insert(0, _convention_words(inst, convention, factor, declared))
+        details.insert(0, convention_words(inst, convention, factor, declared))
         convention = convention.names
     if not wrong:
         scaled = f", once divided by {found[1]:g}" if found else ""
@@ -325,34 +301,6 @@ def compare_gradients(
         table=table,
         details=details,
         convention=convention,
-    )
-
-
-def _convention_words(
-    inst: Instance, convention: Convention, factor: float, declared: Convention
-) -> str:
-    n_out, m = inst.layers[-1]["output_dim"], len(inst.x)
-    why = []
-    if convention.half_sum_over_outputs:
-        why.append(f"n_out / 2 = {n_out}/2")
-    if convention.sum_over_batch:
-        why.append(f"m = {m}")
-    lone_two = (
-        " (with one output, the same as a squared error's derivative without its factor 2)"
-        if convention.half_sum_over_outputs and n_out == 1
-        else ""
-    )
-    said = (
-        f"as your class declares ({declared.declaration()})"
-        if convention == declared
-        else f"declare it ({convention.declaration()}) and fights scale it for you"
-    )
-    per_batch = " and by the batch size m" if convention.sum_over_batch else ""
-    return (
-        f"every gradient is {factor:g} times Keras's ({' x '.join(why)}): a convention, not a "
-        f"bug: {convention.describe()}{lone_two}; your learning rate divided by "
-        f"{convention.factor(inst.problem.loss, n_out, 1):g}{per_batch} takes Keras's steps "
-        f"(the equivalent learning rate), and the training check runs yours at it; {said}"
     )
 
 

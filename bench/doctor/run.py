@@ -21,13 +21,7 @@ from bench.run.fair_start import BatchSchedule
 from bench.run.pool import CallFailed, WorkerLost, WorkerPool
 
 from ..errors import HarnessError
-from ..fighters.conventions import (
-    BATCH_SUM,
-    HALF_SUM,
-    Convention,
-    equivalent_optimizer,
-    scaled_words,
-)
+from ..fighters.conventions import Convention, equivalent_optimizer, scaled_words
 from ..fighters.roster import FighterConfig, fighter_config
 from . import hints
 from . import problems as p
@@ -170,7 +164,7 @@ def diagnose(
             diagnosis.declared = visit.ask(
                 patient.name, "declarations", "reading its declarations", "forward", None
             )
-            visit.declared = declared_convention(diagnosis.declared)
+            visit.declared = Convention.named(diagnosis.declared["convention"])
             biases = visit.declared_biases = diagnosis.declared["biases"]
             chosen = [p.instance(problem, biases=biases) for problem in _problems(visit)]
             supported = _forward(visit, chosen, diagnosis)
@@ -185,12 +179,6 @@ def diagnose(
         finally:
             diagnosis.reference = visit.reference
     return diagnosis
-
-
-def declared_convention(declared: dict[str, Any]) -> Convention:
-    """The Convention named by the patient's declarations."""
-    names = declared.get("convention", ())
-    return Convention(HALF_SUM in names, BATCH_SUM in names)
 
 
 def _problems(visit: _Visit) -> list[p.Problem]:
@@ -288,7 +276,7 @@ def _gradients(visit: _Visit, inst: p.Instance) -> Finding:
     if finding.failed:
         raise _Stop(finding)
     if finding.convention:
-        visit.convention = declared_convention({"convention": finding.convention})
+        visit.convention = Convention.named(finding.convention)
     return finding
 
 

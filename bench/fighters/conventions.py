@@ -34,6 +34,11 @@ class Convention:
     half_sum_over_outputs: bool = False
     sum_over_batch: bool = False
 
+    @classmethod
+    def named(cls, names: tuple[str, ...] | list[str]) -> Convention:
+        """The convention of these names (unknown names are the caller's to refuse)."""
+        return cls(HALF_SUM in names, BATCH_SUM in names)
+
     @property
     def names(self) -> tuple[str, ...]:
         """The conventions' names, as a fighter declares them."""
@@ -70,7 +75,7 @@ def declared(model_class: type) -> Convention:
         raise HarnessError(
             f"{model_class.__name__}.loss_convention {bad[0]!r}: choose from {', '.join(NAMES)}"
         )
-    return Convention(HALF_SUM in names, BATCH_SUM in names)
+    return Convention.named(names)
 
 
 def equivalent_optimizer(optimizer: dict[str, Any], factor: float) -> dict[str, Any]:
