@@ -27,8 +27,19 @@ def add_parser(commands: Any) -> None:
         "--out", help="the Markdown report [results/doctor/<CLASS>.md]; logs beside it"
     )
     doctor.add_argument(
-        "--problems", help=f"comma-separated, from {', '.join(problems.PROBLEMS)} [all]"
+        "--problems",
+        help=f"comma-separated, from {', '.join(problems.PROBLEMS)} [those your network accepts, "
+        "and the doctor's other problems that exercise every activation and loss it accepts]",
     )
+    doctor.add_argument(
+        "--layers", help="your own problem instead: layer widths from input to output, e.g. 2-5-1"
+    )
+    doctor.add_argument(
+        "--activations",
+        help="with --layers: one per layer, comma-separated, from "
+        + ", ".join(problems.ACTIVATIONS),
+    )
+    doctor.add_argument("--loss", help=f"with --layers: one of {', '.join(problems.LOSSES)}")
     doctor.add_argument(
         "--optimizers",
         help=f"comma-separated, from {', '.join(problems.OPTIMIZERS)} "
@@ -48,6 +59,22 @@ def add_parser(commands: Any) -> None:
     doctor.set_defaults(handler=run_doctor)
 
 
+def _stated_problem(args: argparse.Namespace) -> problems.Problem | None:
+    """The problem --layers, --activations and --loss state together, or None."""
+    given = {"--layers": args.layers, "--activations": args.activations, "--loss": args.loss}
+    if not any(given.values()):
+        return None
+    missing = [flag for flag, value in given.items() if not value]
+    if missing:
+        raise HarnessError(
+            f"{', '.join(missing)} missing: a stated problem needs --layers, --activations "
+            "and --loss together"
+        )
+    if args.problems is not None:
+        raise HarnessError("--problems and --layers exclude each other: give one")
+    return problems.stated(args.layers, args.activations, args.loss)
+
+
 def run_doctor(args: argparse.Namespace) -> int:
     """Examine the target; 0 when every check passes, 1 when one fails."""
     from bench.doctor.report import render_markdown, render_text
@@ -58,11 +85,13 @@ def run_doctor(args: argparse.Namespace) -> int:
         raise HarnessError(f"--steps must be at least 1, got {args.steps}")
     if not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise HarnessError(f"--time-limit must be a number of seconds > 0, got {args.time_limit}")
+    stated = _stated_problem(args)
     patient = resolve_target(args.target)
     options = Options(
-        problems=problems.choose(
-            args.problems, problems.PROBLEMS, tuple(problems.PROBLEMS), "--problems"
-        ),
+        problems=None
+        if args.problems is None
+        else problems.choose(args.problems, problems.PROBLEMS, (), "--problems"),
+        stated=stated,
         optimizers=problems.choose(
             args.optimizers, problems.OPTIMIZERS, problems.DEFAULT_OPTIMIZERS, "--optimizers"
         ),

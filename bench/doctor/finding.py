@@ -25,6 +25,7 @@ class Finding:
     details: list[str] = field(default_factory=list)
     table: tuple[list[str], list[list[str]]] | None = None
     traceback: list[str] = field(default_factory=list)  # where the network raised or died
+    convention: tuple[str, ...] = ()  # the loss convention the gradients were scaled by
 
     @property
     def failed(self) -> bool:

@@ -15,6 +15,10 @@ from typing import Any
 import numpy as np
 
 MATCH = 1e-6
+# float32 rounds at 2^-24 = 6e-8: a float64 check off by 1e-9..1e-5 (relative) and no more is
+# float32 arithmetic somewhere; a replay in float32 is matched to float64 rounding.
+FLOAT32_GAPS = (1e-9, 1e-5)
+EXACT = 1e-12
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -61,6 +65,9 @@ def forward_hint(
     n_in, n_out = w.shape
     z = x_in @ w + b
     name = layer["activation"]
+    float32 = float32_hint(layer, x_in, w, b, yours)
+    if float32 is not None:
+        return float32
     candidates = [
         (
             "W read in (output_dim, input_dim) order by reshape, not transposed "
@@ -85,6 +92,38 @@ def forward_hint(
     return None
 
 
+def _f32(array: np.ndarray) -> np.ndarray:
+    return np.asarray(array, dtype=np.float32).astype(np.float64)
+
+
+def float32_hint(
+    layer: dict[str, Any], x_in: np.ndarray, w: np.ndarray, b: np.ndarray, yours: np.ndarray
+) -> str | None:
+    """Where float32 arithmetic entered a layer whose output is off by a float32-sized gap."""
+    exact = _activate(layer, x_in @ w + b)
+    gap = _gap(yours, exact)
+    if not FLOAT32_GAPS[0] < gap < FLOAT32_GAPS[1]:
+        return None
+    replays = [
+        (
+            "its inputs cast to float32 (the samples, or the layer below's output)",
+            lambda: _activate(layer, _f32(x_in) @ w + b),
+        ),
+        ("W held in float32", lambda: _activate(layer, x_in @ _f32(w) + b)),
+        ("W and b held in float32", lambda: _activate(layer, x_in @ _f32(w) + _f32(b))),
+        ("inputs and weights in float32", lambda: _activate(layer, _f32(x_in) @ _f32(w) + _f32(b))),
+    ]
+    for where, replay in replays:
+        if _gap(yours, replay()) < EXACT:
+            return f"float32 arithmetic: the layer computes with {where}, in a float64 check"
+    if np.array_equal(yours, _f32(yours)):
+        return "float32 arithmetic: the layer's outputs are float32 numbers, in a float64 check"
+    return (
+        f"float32 arithmetic: a gap of {gap:.2g} is float32's rounding (6e-8 per operation), "
+        "not a slip: weights, inputs or an intermediate held in float32 in this layer"
+    )
+
+
 def _lazy(name: str, z: np.ndarray) -> Callable[[], np.ndarray]:
     return lambda: FUNCTIONS[name](z)
 
@@ -99,8 +138,10 @@ class Reference:
         x: np.ndarray,
         targets: np.ndarray,
         loss: str,
+        params: tuple[str, ...] = ("W", "b"),
     ):
         self.layers, self.weights, self.targets, self.loss = layers, weights, targets, loss
+        self.params = params  # the parameters compared: ("W",) for biases held at zero
         self.inputs: list[np.ndarray] = []
         self.z: list[np.ndarray] = []
         self.a: list[np.ndarray] = []
@@ -160,6 +201,15 @@ def _derivative_slips(name: str) -> list[tuple[str, Callable]]:
         ]
     if name == "relu":
         slips.append(("the relu mask inverted (dZ kept where Z <= 0)", lambda z, a: z <= 0))
+    if name == "softmax":
+        return [
+            (
+                "the softmax derivative taken element-wise, dZ = dA * s(1 - s): the softmax "
+                "mixes its units, its Jacobian is diag(s) - s s^T (with cross-entropy, "
+                "dZ = (s - y) / m)",
+                lambda z, a: a * (1 - a),
+            )
+        ]
     slips.append((f"the {name} derivative left out (dZ = dA)", lambda z, a: np.ones_like(z)))
     for other, derivative in DERIVATIVES.items():
         if other not in (name, "linear"):
@@ -171,7 +221,7 @@ def _on_z(derivative: Callable) -> Callable:
     return lambda z, a: derivative(z)
 
 
-def _scale(yours: np.ndarray, reference: np.ndarray) -> float | None:
+def scale(yours: np.ndarray, reference: np.ndarray) -> float | None:
     """r with yours == r * reference (to MATCH), or None."""
     norm = float(np.sum(reference * reference))
     if norm == 0.0:
@@ -196,35 +246,45 @@ def gradient_hint(
     """The slip behind gradients that are wrong at `wrong` ({layer: ["W", "b"]})."""
     m = len(reference.targets)
     top = max(wrong)
-    every = all(wrong.get(i) == ["W", "b"] for i in range(len(reference.layers)))
+    every = all(wrong.get(i) == list(reference.params) for i in range(len(reference.layers)))
     ratios = [
-        _scale(_param(yours, i, p), _param(keras, i, p)) for i, ps in wrong.items() for p in ps
+        scale(_param(yours, i, p), _param(keras, i, p)) for i, ps in wrong.items() for p in ps
     ]
     if every and None not in ratios and np.ptp(ratios) < 1e-6 * max(abs(r) for r in ratios):
-        return _describe_scale(ratios[0], m, "every gradient")
+        factor_two = _missing_factor_two(reference, ratios[0])
+        return factor_two or _describe_scale(ratios[0], m, "every gradient")
     params = wrong[top]
-    if len(params) == 1:
-        ratio = _scale(_param(yours, top, params[0]), _param(keras, top, params[0]))
+    if len(params) == 1 and len(reference.params) > 1:  # the other parameter is right
+        ratio = scale(_param(yours, top, params[0]), _param(keras, top, params[0]))
         what = f"d{params[0]} of layer {top}"
         if ratio is not None:
             return _describe_scale(ratio, m, what)
+        theirs = _param(keras, top, "W")
+        reshaped = theirs.T.reshape(theirs.shape)
+        if params == ["W"] and _gap(_param(yours, top, "W"), reshaped) < MATCH:
+            return (
+                f"dW of layer {top} built (output_dim, input_dim) and reshaped to "
+                "(input_dim, output_dim) instead of transposed (dW.reshape(in, out) where dW.T "
+                "was meant)"
+            )
         if params == ["W"]:
             return f"{what} (= A_prev^T . dZ): the layer's input or the product"
         return f"{what} (= the sum of dZ over the batch)"
     da = reference.da(top)
     name = reference.layers[top]["activation"]
-    slips = [] if name in ("softmax", "leaky_relu") else _derivative_slips(name)
+    slips = [] if name == "leaky_relu" else _derivative_slips(name)
     for description, derivative in slips:
-        if _matches(reference.grads(top, reference.dz(top, da, derivative)), yours[top]):
+        candidate = reference.grads(top, reference.dz(top, da, derivative))
+        if _matches(candidate, yours[top], reference.params):
             return description
     last = len(reference.layers) - 1
     if top == last:
         for other in ("binary_crossentropy", "categorical_crossentropy", "mean_squared_error"):
             if other != reference.loss:
                 dz = reference.dz(top, reference.loss_gradient(other))
-                if _matches(reference.grads(top, dz), yours[top]):
+                if _matches(reference.grads(top, dz), yours[top], reference.params):
                     return f"the gradient of {other} where the loss is {reference.loss}"
-    both = [_scale(yours[top][j], keras[top][j]) for j in (0, 1)]
+    both = [scale(yours[top][j], keras[top][j]) for j in (0, 1)]
     if None not in both and abs(both[0] - both[1]) < 1e-6 * abs(both[0]):
         return _describe_scale(both[0], m, f"dZ of layer {top}")
     if top == last:
@@ -238,12 +298,25 @@ def gradient_hint(
     )
 
 
+def _missing_factor_two(reference: Reference, ratio: float) -> str | None:
+    """Squared error's derivative written (a - y) / n where it is 2 (a - y) / n: every gradient
+    half Keras's, with several outputs (with one, it is the 1/2-sum convention)."""
+    if reference.loss == "mean_squared_error" and abs(ratio - 0.5) < 1e-6:
+        return (
+            "every gradient is 0.5 times Keras's: the squared error's derivative without its "
+            "factor 2, (a - y) / n where d/da of mean (a - y)^2 is 2 (a - y) / n"
+        )
+    return None
+
+
 def _param(grads: list, layer: int, name: str) -> np.ndarray:
     return grads[layer][0 if name == "W" else 1]
 
 
-def _matches(candidate: tuple[np.ndarray, np.ndarray], yours: tuple) -> bool:
-    return _gap(yours[0], candidate[0]) < MATCH and _gap(yours[1], candidate[1]) < MATCH
+def _matches(candidate: tuple[np.ndarray, np.ndarray], yours: tuple, params: tuple) -> bool:
+    return all(
+        _gap(yours[j], candidate[j]) < MATCH for j, name in enumerate("Wb") if name in params
+    )
 
 
 def _step(after: list, before: list) -> np.ndarray:
@@ -255,6 +328,11 @@ def _step(after: list, before: list) -> np.ndarray:
             for new, old in zip(pair_new, pair_old, strict=True)
         ]
     )
+
+
+def step_ratio(start: list, yours: list, keras: list) -> float | None:
+    """r with your first step == r * Keras's (to MATCH), or None."""
+    return scale(_step(yours, start), _step(keras, start))
 
 
 def training_hint(
@@ -270,7 +348,7 @@ def training_hint(
                 "updated (W += v, then v = mu*v - lr*dW) does that, even with momentum 0; "
                 "Keras updates v first, then W += v"
             )
-        ratio = _scale(mine, theirs)
+        ratio = scale(mine, theirs)
         if ratio is not None and momentum and abs(ratio - (1 - momentum)) < 1e-6:
             return (
                 "your first step is (1 - momentum) times Keras's: the velocity is an average, "

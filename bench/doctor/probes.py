@@ -50,6 +50,34 @@ def build(
     return model
 
 
+def declarations(model_class: type, options: dict[str, Any]) -> dict[str, Any]:
+    """What the class declares of itself: whether it has biases (`biases = False`: none, held at
+    zero), its loss convention (`loss_convention`), whether it offers layer_outputs()."""
+    from bench.fighters.conventions import declared
+
+    return {
+        "biases": getattr(model_class, "biases", True) is not False,
+        "convention": declared(model_class).names,
+        "layer_outputs": callable(getattr(model_class, "layer_outputs", None)),
+    }
+
+
+def accepts(
+    model_class: type, options: dict[str, Any], specs: list[tuple[Layers, str]]
+) -> list[str | None]:
+    """For each (layers, loss): None when the class builds it, else why it refused (Unsupported)."""
+    from bench.fighters.base import Unsupported
+
+    answers: list[str | None] = []
+    for layers, loss in specs:
+        try:
+            build(model_class, options, layers, loss)
+            answers.append(None)
+        except Unsupported as err:
+            answers.append(str(err))
+    return answers
+
+
 def _as_weights(pairs: Any) -> Weights:
     return [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)) for w, b in pairs]
 
@@ -80,12 +108,42 @@ def outputs(
     if callable(getattr(model, "layer_outputs", None)):
         per_layer = [np.array(a, dtype=np.float64) for a in model.layer_outputs(x)]
         return {"final": final, "layers": per_layer, "how": "layer_outputs()"}
-    per_layer: list[Any] = []
-    for count in range(1, len(layers)):
-        per_layer.append(_truncated_output(model_class, options, layers[:count], loss, weights, x))
+    # The reading holds only if a network built as the prefixes are (loss None first) computes
+    # the full network's output when k = n: else the prefixes are built with the loss.
+    attempts: tuple[str | None, ...] = (None, loss)
+    whole = _truncated_output(model_class, options, layers, loss, weights, x, attempts)
+    if not _same(whole, final):
+        attempts = (loss,)
+        whole = _truncated_output(model_class, options, layers, loss, weights, x, attempts)
+    per_layer: list[Any] = [
+        _truncated_output(model_class, options, layers[:count], loss, weights, x, attempts)
+        for count in range(1, len(layers))
+    ]
     per_layer.append(final)
     how = "the class built from the spec's first k layers, for each k"
-    return {"final": final, "layers": per_layer, "how": how}
+    return {"final": final, "layers": per_layer, "how": how, "whole": whole}
+
+
+def _same(a: np.ndarray | str, b: np.ndarray) -> bool:
+    """Whether two outputs agree to float64 rounding."""
+    if isinstance(a, str) or a.shape != b.shape:
+        return False
+    return bool(np.max(np.abs(a - b), initial=0.0) <= 1e-12 * max(1.0, float(np.max(np.abs(b)))))
+
+
+def lone_layer(
+    model_class: type,
+    options: dict[str, Any],
+    layers: Layers,
+    loss: str,
+    weights: Weights,
+    x: np.ndarray,
+    index: int,
+) -> np.ndarray | str:
+    """Layer `index` alone, as a network of one layer, on the input x given (Keras's input to
+    it): what that layer computes when it is a network's last layer."""
+    lone = [dict(layers[index])]
+    return _truncated_output(model_class, options, lone, loss, weights[index : index + 1], x)
 
 
 def _truncated_output(
@@ -95,11 +153,13 @@ def _truncated_output(
     loss: str,
     weights: Weights,
     x: np.ndarray,
+    attempts: tuple[str | None, ...] = (None,),
 ) -> np.ndarray | str:
-    """The output of a network of these layers only; loss None first (only predictions are
-    used), then the problem's loss, as a class may know only that one."""
+    """The output of a network of these layers only, built with each loss of `attempts` in turn
+    (None first: only predictions are used), then the problem's loss, as a class may know only
+    that one."""
     errors = []
-    for attempt in dict.fromkeys([None, loss]):
+    for attempt in dict.fromkeys([*attempts, loss]):
         try:
             model = build(model_class, options, layers, attempt, weights=weights[: len(layers)])
             return np.array(model.predict_proba(x), dtype=np.float64)
@@ -181,13 +241,20 @@ def trajectory(
     x: np.ndarray,
     y: np.ndarray,
     steps: list[list[np.ndarray]],
+    zero_biases: bool = False,
 ) -> list[Weights]:
-    """The weights after each training step: one step per epoch, read in the epoch's callback."""
+    """The weights after each training step: one step per epoch, read in the epoch's callback.
+    With zero_biases, biases a step moved are set back to zero (Keras keeps its optimiser's
+    state through set_weights): the trajectory of the same network without biases."""
     model = build(model_class, options, layers, loss, optimizer, weights=weights)
     snapshots: list[Weights] = []
 
     def after_step(epoch: int, logs: dict[str, float]) -> bool:
-        snapshots.append(_as_weights(model.get_weights()))
+        now = _as_weights(model.get_weights())
+        if zero_biases and any(b.any() for _, b in now):
+            now = [(w, np.zeros_like(b)) for w, b in now]
+            model.set_weights(now)
+        snapshots.append(now)
         return False
 
     model.fit(x, y, epochs=len(steps), batches=steps, evaluate=False, callback=after_step)

@@ -97,6 +97,26 @@ OPTIMIZERS: dict[str, dict[str, Any]] = {
 DEFAULT_OPTIMIZERS = ("sgd", "momentum")
 TRAINING_BATCH = 16
 
+# What the doctor can build a problem of, to exercise whatever the patient accepts: hidden
+# activations, and output heads (activation, loss, dataset, units). Squared error is tried on
+# three one-hot outputs too, so that a 1/2-sum convention (n_out / 2) shows apart from a lone
+# factor 2.
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "softmax")
+LOSSES = ("binary_crossentropy", "categorical_crossentropy", "mean_squared_error")
+HIDDEN_ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
+HEADS = (
+    ("sigmoid", "binary_crossentropy", "moons", 1),
+    ("softmax", "categorical_crossentropy", "blobs", 3),
+    ("linear", "mean_squared_error", "circles", 1),
+    ("sigmoid", "mean_squared_error", "blobs", 3),
+    ("tanh", "mean_squared_error", "circles", 1),
+)
+SHORT = {
+    "binary_crossentropy": "bce",
+    "categorical_crossentropy": "cce",
+    "mean_squared_error": "mse",
+}
+
 
 @dataclass(frozen=True)
 class Instance:
@@ -139,8 +159,9 @@ class Instance:
         return [[batch] for batch in flat[:count]]
 
 
-def instance(problem: Problem, n_samples: int | None = None) -> Instance:
-    """The problem's training data (`n_samples` drawn, if given) and start weights, from SEED."""
+def instance(problem: Problem, n_samples: int | None = None, biases: bool = True) -> Instance:
+    """The problem's training data (`n_samples` drawn, if given) and start weights, from SEED;
+    biases held at zero for a network that has none."""
     params = dict(problem.dataset_params)
     if n_samples is not None:
         params["n_samples"] = n_samples
@@ -148,8 +169,95 @@ def instance(problem: Problem, n_samples: int | None = None) -> Instance:
     layers = problem.layers(data.n_features)
     weights = initial_weights(layers, SEED)
     rng = np.random.default_rng(SEED)
-    weights = [(w, rng.normal(0.0, 0.1, size=b.shape)) for w, b in weights]
+    weights = [(w, rng.normal(0.0, 0.1, size=b.shape) * biases) for w, b in weights]
     return Instance(problem, np.array(data.x_train), np.array(data.y_train), layers, weights)
+
+
+def candidates() -> list[Problem]:
+    """Every problem the doctor can build from one hidden activation and one output head:
+    2-6-4-out, both hidden layers alike (a hidden-to-hidden layer is back-propagated through)."""
+    found = []
+    for hidden in HIDDEN_ACTIVATIONS:
+        for activation, loss, dataset, units in HEADS:
+            params = {"n_samples": 72, **({"centers": units} if dataset == "blobs" else {})}
+            used = "-".join(dict.fromkeys([hidden, activation]))
+            found.append(
+                Problem(
+                    f"{dataset}-{used}-{SHORT[loss]}",
+                    dataset,
+                    params,
+                    ((6, hidden), (4, hidden)),
+                    (units, activation),
+                    loss,
+                )
+            )
+    return found
+
+
+def covering(accepted: list[Problem]) -> list[Problem]:
+    """The accepted problems, in order, that exercise an activation or a loss no earlier one
+    did: every activation and loss the network takes, by as few problems as this order gives."""
+    chosen, seen = [], set()
+    for problem in accepted:
+        uses = {activation for _, activation in problem.hidden} | {problem.output[1], problem.loss}
+        if uses - seen:
+            chosen.append(problem)
+            seen |= uses
+    return chosen
+
+
+def refused_everything(refusals: dict[str, str]) -> str:
+    """What a network that accepted none of the doctor's problems refused: the activations and
+    losses its refusals name, or its reasons as given."""
+    reasons = sorted(set(refusals.values()))
+    named = [
+        (kind, [name for name in names if any(f"'{name}'" in why for why in reasons)])
+        for kind, names in (("activations", ACTIVATIONS), ("losses", LOSSES))
+    ]
+    parts = [f"the {kind} {', '.join(names)}" for kind, names in named if names]
+    if not parts:
+        return f"it refused every problem: {'; '.join(reasons)}"
+    return f"it refused {' and '.join(parts)} ({'; '.join(reasons)})"
+
+
+def stated(layers: str, activations: str, loss: str) -> Problem:
+    """The problem a user states: --layers 2-5-1 --activations sigmoid,sigmoid --loss ...;
+    moons for 2 inputs and 1 output, blobs (as many centres as outputs) otherwise."""
+    try:
+        widths = [int(width) for width in layers.split("-")]
+    except ValueError:
+        widths = []
+    if len(widths) < 2 or min(widths) < 1:
+        raise HarnessError(f"--layers {layers!r}: give the widths from input to output, e.g. 2-5-1")
+    names = [name.strip() for name in activations.split(",")]
+    bad = [name for name in names if name not in ACTIVATIONS]
+    if bad:
+        raise HarnessError(
+            f"--activations: unknown activation {bad[0]!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
+    if len(names) != len(widths) - 1:
+        raise HarnessError(
+            f"--activations {activations!r}: {len(names)} activation(s) for the "
+            f"{len(widths) - 1} layer(s) of --layers {layers}"
+        )
+    if loss not in LOSSES:
+        raise HarnessError(f"--loss {loss!r}: choose one of {', '.join(LOSSES)}")
+    n_in, n_out = widths[0], widths[-1]
+    if n_in == 2 and n_out == 1:
+        dataset, params = "moons", {"n_samples": 72}
+    else:
+        params = {"n_samples": 72, "n_features": n_in, "centers": max(n_out, 2)}
+        dataset = "blobs"
+    if loss == "categorical_crossentropy" and n_out < 2:
+        raise HarnessError("--loss categorical_crossentropy needs at least 2 outputs")
+    return Problem(
+        "stated",
+        dataset,
+        params,
+        tuple(zip(widths[1:-1], names[:-1], strict=True)),
+        (n_out, names[-1]),
+        loss,
+    )
 
 
 def describe_optimizer(optimizer: dict[str, Any]) -> str:

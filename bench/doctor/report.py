@@ -22,9 +22,16 @@ def verdict(diagnosis: Diagnosis) -> str:
     name = diagnosis.patient.display
     failure = diagnosis.failure
     if failure is None:
+        convention = next((f.convention for f in diagnosis.findings if f.convention), ())
+        up_to = (
+            f", up to its loss convention ({', '.join(convention)}: gradients a constant times "
+            "Keras's, trained at the equivalent learning rate)"
+            if convention
+            else ""
+        )
         return (
-            f"PASS: {name} computes Keras's function in {DTYPE}: forward pass, every gradient "
-            "and training agree"
+            f"PASS: {name} computes Keras's function in {DTYPE}{up_to}: forward pass, every "
+            "gradient and training agree"
         )
     where = [f"check {CHECKS[failure.check][0]} ({failure.check})"]
     if failure.problem:
@@ -58,6 +65,18 @@ def _label(finding: Finding) -> str:
     return f"{status} {problem}{finding.message}".strip()
 
 
+def declarations(diagnosis: Diagnosis) -> str | None:
+    """What the patient declares of itself, in its own words, or None."""
+    said = []
+    if diagnosis.declared.get("biases") is False:
+        said.append("biases = False")
+    names = diagnosis.declared.get("convention", ())
+    if names:
+        value = repr(names[0]) if len(names) == 1 else repr(tuple(names))
+        said.append(f"loss_convention = {value}")
+    return ", ".join(said) or None
+
+
 def render_text(diagnosis: Diagnosis, command: str) -> str:
     """The report as plain text."""
     lines = [
@@ -65,6 +84,8 @@ def render_text(diagnosis: Diagnosis, command: str) -> str:
         f"patient:   {diagnosis.patient.description}",
         f"reference: {_reference(diagnosis.reference)}",
     ]
+    if declarations(diagnosis):
+        lines.append(f"declares:  {declarations(diagnosis)}")
     for number, (name, what) in enumerate(diagnosis.problems):
         lines.append(f"{'problems:  ' if number == 0 else ' ' * 11}{name:<8} {what}")
     stopped = False
@@ -109,6 +130,8 @@ def render_markdown(diagnosis: Diagnosis, command: str) -> str:
         f"- patient: {diagnosis.patient.description}",
         f"- reference: {_reference(diagnosis.reference)}",
     ]
+    if declarations(diagnosis):
+        lines.append(f"- declares: `{declarations(diagnosis)}`")
     lines += [f"- problem `{name}`: {what}" for name, what in diagnosis.problems]
     stopped = False
     for check, title in CHECKS.items():

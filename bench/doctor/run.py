@@ -21,13 +21,16 @@ from bench.run.fair_start import BatchSchedule
 from bench.run.pool import CallFailed, WorkerLost, WorkerPool
 
 from ..errors import HarnessError
+from ..fighters.conventions import Convention, equivalent_optimizer, scaled_words
 from ..fighters.roster import FighterConfig, fighter_config
+from . import hints
 from . import problems as p
 from .compare import (
     compare_forward,
     compare_gradients,
     compare_round_trip,
     compare_training,
+    prefix_reading_broken,
 )
 from .finding import Finding
 from .problems import describe_optimizer
@@ -47,7 +50,8 @@ CHECKS = {
 class Options:
     """What the doctor runs."""
 
-    problems: list[str] = field(default_factory=lambda: list(p.PROBLEMS))
+    problems: list[str] | None = None  # None: built from what the patient accepts
+    stated: p.Problem | None = None  # the user's own problem (--layers ...), instead
     optimizers: list[str] = field(default_factory=lambda: list(p.DEFAULT_OPTIMIZERS))
     steps: int = p.DEFAULT_STEPS
     time_limit: float = 120.0
@@ -61,6 +65,7 @@ class Diagnosis:
     patient: FighterConfig
     reference: dict[str, Any] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (name, described or skipped)
+    declared: dict[str, Any] = field(default_factory=dict)  # what the patient says of itself
     findings: list[Finding] = field(default_factory=list)
     speed: Finding | None = None
 
@@ -89,6 +94,9 @@ class _Visit:
     def __init__(self, pool: WorkerPool, patient: str, options: Options, say: Callable):
         self.pool, self.patient, self.options, self.say = pool, patient, options, say
         self.reference: dict[str, Any] = {}  # the reference process's settings, once it answered
+        self.declared = Convention()  # the loss convention the patient declares
+        self.declared_biases = True
+        self.convention = Convention()  # the one its gradients showed, once they did
 
     def ask(self, fighter: str, probe: str, doing: str, check: str, problem: str, **kwargs):
         """A probe's value; the patient's failure stops the visit, the reference's is ours."""
@@ -146,7 +154,6 @@ def diagnose(
     """Examine the patient; the findings stop at the first failure. A pool given is reused (its
     reference worker with it) and left open."""
     diagnosis = Diagnosis(patient)
-    chosen = [p.instance(p.PROBLEMS[name]) for name in options.problems]
     own = pool is None
     pool = pool or WorkerPool(log_dir, tasks=False)
     pool.fighters[patient.name] = patient
@@ -154,6 +161,12 @@ def diagnose(
         pool.start([patient.name, REFERENCE])
         visit = _Visit(pool, patient.name, options, say)
         try:
+            diagnosis.declared = visit.ask(
+                patient.name, "declarations", "reading its declarations", "forward", None
+            )
+            visit.declared = Convention.named(diagnosis.declared["convention"])
+            biases = visit.declared_biases = diagnosis.declared["biases"]
+            chosen = [p.instance(problem, biases=biases) for problem in _problems(visit)]
             supported = _forward(visit, chosen, diagnosis)
             for inst in supported:
                 say(f"gradients: {inst.name}")
@@ -166,6 +179,36 @@ def diagnose(
         finally:
             diagnosis.reference = visit.reference
     return diagnosis
+
+
+def _problems(visit: _Visit) -> list[p.Problem]:
+    """The user's problem; the problems asked for; or, by default, the fixed three the patient
+    accepts and enough of the doctor's other problems to exercise every activation and loss it
+    accepts."""
+    if visit.options.stated is not None:
+        return [visit.options.stated]
+    if visit.options.problems is not None:
+        return [p.PROBLEMS[name] for name in visit.options.problems]
+    tried = [*p.PROBLEMS.values(), *p.candidates()]
+    specs = [(problem.layers(2), problem.loss) for problem in tried]  # 2-D data, every one
+    visit.say("what your network accepts")
+    answers = visit.ask(
+        visit.patient, "accepts", "building the doctor's problems", "forward", None, specs=specs
+    )
+    accepted = [problem for problem, refused in zip(tried, answers, strict=True) if not refused]
+    if not accepted:
+        refusals = {problem.name: why for problem, why in zip(tried, answers, strict=True)}
+        raise _Stop(
+            Finding(
+                "forward",
+                "fail",
+                "no problem the network supports: " + p.refused_everything(refusals),
+            )
+        )
+    chosen = p.covering(accepted)
+    # The fixed problems it refused are listed too (skipped, with its reason), in their place.
+    fixed = [q for q in p.PROBLEMS.values() if q in chosen or q not in accepted]
+    return fixed + [q for q in chosen if q.name not in p.PROBLEMS]
 
 
 def _forward(visit: _Visit, chosen: list[p.Instance], diagnosis: Diagnosis) -> list[p.Instance]:
@@ -188,6 +231,20 @@ def _forward(visit: _Visit, chosen: list[p.Instance], diagnosis: Diagnosis) -> l
             raise _Stop(failure)
         mine, keras = visit.both("outputs", "predicting", "forward", inst.name, x=inst.x, **common)
         finding = compare_forward(inst, mine, keras)
+        if finding.failed and mine["how"] != "layer_outputs()" and finding.layer:
+            # The first-k-layers reading assumes a layer computes alike whether it is last or
+            # not: checked on the layer it names, alone, from Keras's input to it.
+            lone = visit.ask(
+                visit.patient,
+                "lone_layer",
+                "predicting with one layer",
+                "forward",
+                inst.name,
+                x=keras["layers"][finding.layer - 1],
+                index=finding.layer,
+                **common,
+            )
+            finding = prefix_reading_broken(inst, finding, lone, keras) or finding
         diagnosis.findings.append(finding)
         if finding.failed:
             raise _Stop(diagnosis.findings.pop())
@@ -214,9 +271,12 @@ def _gradients(visit: _Visit, inst: p.Instance) -> Finding:
         step=p.FINITE_DIFFERENCE_STEP,
         **common,
     )
-    finding = compare_gradients(inst, mine, keras["grads"], differences)
+    biases = visit.declared_biases
+    finding = compare_gradients(inst, mine, keras["grads"], differences, visit.declared, biases)
     if finding.failed:
         raise _Stop(finding)
+    if finding.convention:
+        visit.convention = Convention.named(finding.convention)
     return finding
 
 
@@ -228,10 +288,11 @@ def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str
         optimizer = p.OPTIMIZERS[name]
         kwargs = {"layers": inst.layers, "loss": inst.problem.loss, "optimizer": optimizer}
         kwargs.update(weights=inst.weights, x=inst.x, y=inst.y, steps=steps)
+        kwargs.update(zero_biases=not visit.declared_biases)
+        n_out = inst.layers[-1]["output_dim"]
+        factor = visit.convention.factor(inst.problem.loss, n_out, p.TRAINING_BATCH)
         try:
-            mine = visit.ask(
-                visit.patient, "trajectory", "training", "training", inst.name, **kwargs
-            )
+            mine = _trajectory(visit, inst, kwargs, factor)
         except CallFailed as err:
             diagnosis.findings.append(
                 Finding(
@@ -245,7 +306,23 @@ def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str
             )
             continue
         keras = visit.ask(REFERENCE, "trajectory", "training", "training", inst.name, **kwargs)
-        finding = compare_training(inst, name, optimizer, mine, keras)
+        scaled = scaled_words(optimizer, factor) if factor != 1 else None
+        finding = compare_training(inst, name, optimizer, mine, keras, scaled)
+        step_factor = _step_convention(inst, finding, mine, keras, factor)
+        if step_factor is not None:
+            # The steps, unlike the gradients, show another known constant (an update that
+            # divides a summed gradient by m, say): confirmed by a run at its learning rate.
+            mine = _trajectory(visit, inst, kwargs, step_factor)
+            scaled = (
+                scaled_words(optimizer, step_factor)
+                if step_factor != 1
+                else f"its own learning_rate {optimizer['learning_rate']:g}"
+            )
+            scaled += (
+                f" (the steps' constant, {step_factor:g}, not the gradients', {factor:g}: "
+                "its update rescales the gradients)"
+            )
+            finding = compare_training(inst, name, optimizer, mine, keras, scaled)
         if finding.failed:
             raise _Stop(finding)
         diagnosis.findings.append(finding)
@@ -253,9 +330,39 @@ def _training(visit: _Visit, inst: p.Instance, diagnosis: Diagnosis) -> list[str
     return agreed
 
 
+def _trajectory(visit: _Visit, inst: p.Instance, kwargs: dict[str, Any], factor: float) -> list:
+    """The patient's trajectory with its optimiser scaled by a convention's constant."""
+    yours = equivalent_optimizer(kwargs["optimizer"], factor)
+    return visit.ask(
+        visit.patient,
+        "trajectory",
+        "training",
+        "training",
+        inst.name,
+        **{**kwargs, "optimizer": yours},
+    )
+
+
+def _step_convention(
+    inst: p.Instance, finding: Finding, mine: list, keras: list, factor: float
+) -> float | None:
+    """When the first step parts from Keras's by a constant that, with the gradients' own
+    constant, is a known convention's (or 1): that convention's constant; else None."""
+    if not finding.failed or finding.step != 1 or finding.optimizer is None:
+        return None
+    ratio = hints.step_ratio(inst.weights, mine[0], keras[0])
+    if ratio is None or ratio <= 0:
+        return None
+    total = factor * ratio
+    shape = (inst.problem.loss, inst.layers[-1]["output_dim"], p.TRAINING_BATCH)
+    known = {1.0} | {c.factor(*shape) for c in (Convention(True), Convention(False, True))}
+    known.add(Convention(True, True).factor(*shape))
+    return next((f for f in known if f != factor and abs(total - f) < 1e-6 * f), None)
+
+
 def _speed(visit: _Visit, inst: p.Instance, optimizers: list[str]) -> Finding:
     """Median epoch time of the patient, David and Keras on a larger copy of the problem."""
-    big = p.instance(inst.problem, n_samples=SPEED["samples"])
+    big = p.instance(inst.problem, n_samples=SPEED["samples"], biases=visit.declared_biases)
     optimizer = p.OPTIMIZERS[optimizers[-1]]
     batches = BatchSchedule(len(big.x), SPEED["epochs"], SPEED["batch"], p.SEED)
     kwargs = {"layers": big.layers, "loss": inst.problem.loss, "optimizer": optimizer}

@@ -228,6 +228,13 @@ def _status_text(fights: Sequence[Fight], name: str) -> str:
     return "; ".join(problems + ([f"ok in seeds {', '.join(ok)}"] if ok else []))
 
 
+def _scaled(fights: Sequence[Fight], opponent: str) -> str | None:
+    """What the harness scaled for the opponent's declared loss convention, if anything."""
+    said = {fight.fighters[opponent].scaled for fight in fights if opponent in fight.fighters}
+    said.discard(None)
+    return "; ".join(sorted(said)) or None
+
+
 def _parity_table(fights: Sequence[Fight], opponents: Sequence[str]) -> Table:
     optimizer = fights[0].case["fighters"][DAVID]["optimizer"]["name"]
     rows = []
@@ -245,6 +252,9 @@ def _parity_table(fights: Sequence[Fight], opponents: Sequence[str]) -> Table:
             known = ROSTER[opponent].known_gaps.get(optimizer) if opponent in ROSTER else None
             if known:
                 verdict += f" (known: {known})"
+        scaled = _scaled(fights, opponent)
+        if scaled:
+            verdict += f", with its {scaled}"
         epochs = sorted(set(check.epochs))
         span = f"{epochs[0]}-{epochs[-1]}" if len(epochs) > 1 else str(epochs[0]) if epochs else "0"
         rows.append(

@@ -18,6 +18,7 @@ import numpy as np
 
 from bench.datasets import Dataset, load_dataset
 from bench.fighters.base import Unsupported
+from bench.fighters.conventions import declared, equivalent_optimizer, scaled_words
 from bench.run import memory
 from bench.run.fair_start import make_fair_start
 from bench.run.metrics import (
@@ -73,6 +74,7 @@ def empty_record(status: str, reason: str | None) -> dict[str, Any]:
         "boundary_snapshots": [],
         "peak_memory_bytes": None,
         "process": None,
+        "scaled": None,
     }
 
 
@@ -86,10 +88,11 @@ def run_task(
     record = empty_record("failed", None)
     started = time.perf_counter()
     try:
+        optimizer, record["scaled"] = _convention_optimizer(task, model_class)
         model = model_class(
             task.layers,
             loss=task.loss,
-            optimizer=dict(task.optimizer),
+            optimizer=optimizer,
             l2=task.l2,
             dtype=task.dtype,
             seed=task.seed,
@@ -102,6 +105,28 @@ def run_task(
         record.update(reason=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
     record["wall_seconds"] = time.perf_counter() - started
     return record
+
+
+def _convention_optimizer(task: FighterTask, model_class: type) -> tuple[dict, str | None]:
+    """The optimiser with which a fighter of a declared loss convention takes Keras's steps
+    (bench/fighters/conventions.py), and what was scaled (None: nothing)."""
+    convention = declared(model_class)
+    if not convention:
+        return dict(task.optimizer), None
+    batch = task.batch_size or len(load_task_data(task).x_train)
+    factor = convention.factor(task.loss, task.layers[-1]["output_dim"], batch)
+    if factor == 1.0:
+        return dict(task.optimizer), None
+    short = (
+        "; a shorter last batch is scaled as a full one"
+        if convention.sum_over_batch and task.batch_size
+        else ""
+    )
+    return (
+        equivalent_optimizer(task.optimizer, factor),
+        f"{scaled_words(task.optimizer, factor)}: its declared loss convention, "
+        f"{convention.describe()}, makes its gradients {factor:g} times Keras's{short}",
+    )
 
 
 def load_task_data(task: FighterTask) -> Dataset:

@@ -66,6 +66,7 @@ class FighterRecord:
     boundary_snapshots: list[dict[str, Any]] = field(default_factory=list, repr=False)
     peak_memory_bytes: int | None = None
     process: dict[str, Any] | None = field(default=None, repr=False)  # the worker's settings
+    scaled: str | None = None  # what was scaled for the fighter's declared loss convention
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> FighterRecord:
@@ -82,6 +83,7 @@ class FighterRecord:
             decision_boundary=data.get("decision_boundary"),
             boundary_snapshots=data.get("boundary_snapshots") or [],
             peak_memory_bytes=data.get("peak_memory_bytes"),
+            scaled=data.get("scaled"),
             process=data.get("process"),
         )
 

@@ -140,10 +140,9 @@ def test_a_network_that_raises_crashes_or_hangs_fails_its_check_and_the_pool_goe
 
 
 def test_a_network_that_supports_no_problem_says_so(pool):
-    diagnosis = examine(pool, MISBEHAVING, "Picky")
+    diagnosis = examine(pool, MISBEHAVING, "Picky", problems=None)
     assert diagnosis.failure.message == (
-        "no problem the network supports (moons: skipped: your network does not support "
-        "anything at all)"
+        "no problem the network supports: it refused every problem: anything at all"
     )
 
 
@@ -193,6 +192,23 @@ def test_a_bad_target_is_refused_before_anything_starts(target, message, capsys)
         (["--optimizers", "nag"], "--optimizers 'nag': choose from sgd, momentum, adam"),
         (["--steps", "0"], "--steps must be at least 1, got 0"),
         (["--time-limit", "nan"], "--time-limit must be a number of seconds > 0, got nan"),
+        (
+            ["--layers", "2-x-1", "--activations", "sigmoid", "--loss", "mean_squared_error"],
+            "--layers '2-x-1': give the widths from input to output, e.g. 2-5-1",
+        ),
+        (
+            ["--layers", "2-5-1", "--activations", "sigmoid,swish", "--loss", "mean_squared_error"],
+            "--activations: unknown activation 'swish'; choose one of relu, sigmoid, tanh, linear",
+        ),
+        (
+            ["--layers", "2-5-1", "--activations", "sigmoid", "--loss", "mean_squared_error"],
+            "--activations 'sigmoid': 1 activation(s) for the 2 layer(s) of --layers 2-5-1",
+        ),
+        (
+            ["--layers", "2-5-1", "--activations", "sigmoid,sigmoid", "--loss", "hinge"],
+            "--loss 'hinge': choose one of binary_crossentropy, categorical_crossentropy",
+        ),
+        (["--layers", "2-5-1"], "--activations, --loss missing: a stated problem needs"),
     ],
 )
 def test_bad_options_are_refused_with_the_valid_choices(flags, message, capsys):
