@@ -6,16 +6,26 @@ STAMP  := $(VENV)/.installed
 SUITE  ?= quick
 BASE   ?=# the speed gate's base revision; empty: HEAD's parent, or where a branch forked from main
 
-.PHONY: bench test test-fast lint regress continuous clean
+.PHONY: bench test test-fast lint regress continuous publish clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# The site's browser tests need Chromium: installed where apt-get can run as root.
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update && apt-get install -y chromium chromium-driver); } \
+	  || echo "no chromium: the site's browser tests will be skipped"
 	@touch $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench run $(SUITE) --history results/history.csv
+
+# Every run folder of the store as one static site (open $(SITE)/index.html; no server needed).
+STORE ?= results
+SITE  ?= results/site
+publish: $(STAMP)
+	$(PY) -m bench publish $(STORE) --out $(SITE)
 
 # The quick suite held against the committed baseline: exit 1 when David's accuracy or parity
 # regressed. Speed is shown there but gated by `continuous`, which measures base and head in turn.

@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from bench.commands import baseline, compare, continuous, doctor, listing, report, run
+from bench.commands import baseline, compare, continuous, doctor, listing, publish, report, run
 from bench.errors import HarnessError
 
-SUBCOMMANDS = (run, report, compare, continuous, baseline, listing, doctor)
+SUBCOMMANDS = (run, report, compare, continuous, baseline, listing, doctor, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:

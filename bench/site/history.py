@@ -75,8 +75,12 @@ def case_traces(points: Sequence[SitePoint]) -> dict[str, list[dict[str, Any]]]:
                 name = _label(f"vs {display_name(fighter)}", machine, several)
                 traces["speedup"].append(_trace(name, fighter, kept, values))
             kept = [p for p in group if (p.case["fighters"].get(fighter) or {}).get("ms_per_epoch")]
-            values = [(v, v, v) for v in (p.case["fighters"][fighter]["ms_per_epoch"] for p in kept)]
-            traces["ms"].append(_trace(_label(display_name(fighter), machine, several), fighter, kept, values))
+            values = [
+                (v, v, v) for v in (p.case["fighters"][fighter]["ms_per_epoch"] for p in kept)
+            ]
+            traces["ms"].append(
+                _trace(_label(display_name(fighter), machine, several), fighter, kept, values)
+            )
         kept = [p for p in group if p.case.get("david_accuracy")]
         values = [tuple(p.case["david_accuracy"]) for p in kept]
         traces["accuracy"].append(_trace(_label("David", machine, several), "david", kept, values))

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns 
 CREATE TABLE IF NOT EXISTS fights (digest TEXT PRIMARY KEY, slim BLOB);
 CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, summary BLOB, skipped TEXT,
                                  fights TEXT);
+CREATE TABLE IF NOT EXISTS pairs (a TEXT, b TEXT, rows BLOB, PRIMARY KEY (a, b));
 """
 
 
@@ -68,7 +70,11 @@ def _digest(data: bytes) -> str:
 
 
 def _run_key(run_json: bytes, digests: dict[str, str]) -> str:
-    parts = [f"v{INDEX_VERSION}", _digest(run_json), *(f"{n}:{d}" for n, d in sorted(digests.items()))]
+    parts = [
+        f"v{INDEX_VERSION}",
+        _digest(run_json),
+        *(f"{n}:{d}" for n, d in sorted(digests.items())),
+    ]
     return _digest("\n".join(parts).encode("utf-8"))
 
 
@@ -91,7 +97,9 @@ class StoreIndex:
         self.db.commit()
         self.db.close()
 
-    def update(self, folders: list[Path], workers: int | None = None) -> tuple[list[IndexedRun], IndexStats]:
+    def update(
+        self, folders: list[Path], workers: int | None = None
+    ) -> tuple[list[IndexedRun], IndexStats]:
         """Every folder indexed (new or changed ones read, in parallel processes), in order."""
         stats = IndexStats(runs=len(folders))
         found: dict[Path, IndexedRun] = {}
@@ -126,6 +134,20 @@ class StoreIndex:
         info = (indexed.summary or {}).get("info") or {}
         return run_from_slim(indexed.folder, info, results)
 
+    def pair(self, a: IndexedRun, b: IndexedRun, compute: Callable[[], Any]) -> Any:
+        """Two runs' comparison, computed once per pair of contents and kept."""
+        row = self.db.execute(
+            "SELECT rows FROM pairs WHERE a = ? AND b = ?", (a.key, b.key)
+        ).fetchone()
+        if row is not None:
+            return _unpack(row[0])
+        value = compute()
+        self.db.execute(
+            "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?)", (a.key, b.key, _pack(value))
+        )
+        self.db.commit()
+        return value
+
     def _known(self, folder: Path) -> IndexedRun | None:
         """The folder's entry when none of its files changed since it was indexed, else None."""
         digests = {}
@@ -146,9 +168,7 @@ class StoreIndex:
         except OSError:
             run_json = b""
         key = _run_key(run_json, digests)
-        row = self.db.execute(
-            "SELECT summary, skipped FROM runs WHERE key = ?", (key,)
-        ).fetchone()
+        row = self.db.execute("SELECT summary, skipped FROM runs WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
         summary = _unpack(row[0]) if row[0] is not None else None

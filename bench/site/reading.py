@@ -68,9 +68,7 @@ def is_run_folder(folder: Path) -> bool:
     return (folder / RUN_FILE).is_file() or (folder / CASES_DIR).is_dir()
 
 
-def run_from_slim(
-    run_dir: Path, info: dict[str, Any], results: dict[Path, dict[str, Any]]
-) -> Run:
+def run_from_slim(run_dir: Path, info: dict[str, Any], results: dict[Path, dict[str, Any]]) -> Run:
     """A Run of the checked slim results that belong to it (the others listed as ignored)."""
     fights, ignored = [], []
     for path, result in sorted(results.items()):

@@ -82,7 +82,9 @@ def machine_of(run: Run) -> dict[str, Any]:
 
 
 def _fight_host(fights: Sequence[Fight]) -> str | None:
-    return next((str(f.machine["host"]) for f in fights if f.machine and f.machine.get("host")), None)
+    return next(
+        (str(f.machine["host"]) for f in fights if f.machine and f.machine.get("host")), None
+    )
 
 
 def _case_summary(fights: list[Fight]) -> tuple[dict[str, Any], list[Verdict]]:
@@ -126,4 +128,3 @@ def _case_summary(fights: list[Fight]) -> tuple[dict[str, Any], list[Verdict]]:
         "parity": parity,
     }
     return entry, sentences
-

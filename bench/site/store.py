@@ -26,9 +26,9 @@ def run_folders(stores: list[Path], skip: Path | None = None) -> list[Path]:
             continue
         for child in sorted(store.iterdir()):
             inside_site = skip is not None and child.resolve() == Path(skip).resolve()
-            if child.is_dir() and not child.name.startswith(".") and not inside_site:
-                if is_run_folder(child):
-                    folders.append(child)
+            visible = child.is_dir() and not child.name.startswith(".") and not inside_site
+            if visible and is_run_folder(child):
+                folders.append(child)
     return folders
 
 
