@@ -25,11 +25,24 @@ def _hover(point: SitePoint) -> str:
     return f"{run['commit'][:7] or '(no commit)'} · {run['date'][:16]} · {run['run_id']}"
 
 
+# A fighter keeps its colour on every machine; a machine keeps its dash and marker everywhere.
+COLOURS = ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+DASHES = ("solid", "dot", "dash", "dashdot", "longdash")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x")
+
+
 def _trace(
-    name: str, group: str, points: Sequence[SitePoint], values: list[tuple[float, float, float]]
+    name: str,
+    group: str,
+    points: Sequence[SitePoint],
+    values: list[tuple[float, float, float]],
+    style: tuple[int, int],
 ) -> dict[str, Any]:
     """A line with 95% error bars; each point carries its run's page for the click."""
+    colour, machine = COLOURS[style[0] % len(COLOURS)], style[1]
     return {
+        "line": {"color": colour, "dash": DASHES[machine % len(DASHES)], "width": 1.5},
+        "marker": {"color": colour, "symbol": SYMBOLS[machine % len(SYMBOLS)], "size": 5},
         "type": "scatter",
         "mode": "lines+markers",
         "name": name,
@@ -67,23 +80,23 @@ def case_traces(points: Sequence[SitePoint]) -> dict[str, list[dict[str, Any]]]:
     several = len(machines) > 1
     traces: dict[str, list[dict[str, Any]]] = {"speedup": [], "accuracy": [], "ms": []}
     fighters = list(dict.fromkeys(f for p in points for f in p.case["fighters"]))
-    for machine, group in machines.items():
-        for fighter in fighters:
+    for m, (machine, group) in enumerate(machines.items()):
+        for f, fighter in enumerate(fighters):
             if fighter != "david":
                 kept = [p for p in group if (p.case["speedups"].get(fighter) or {}).get("estimate")]
                 values = [_interval(p.case["speedups"][fighter]) for p in kept]
                 name = _label(f"vs {display_name(fighter)}", machine, several)
-                traces["speedup"].append(_trace(name, fighter, kept, values))
+                traces["speedup"].append(_trace(name, fighter, kept, values, (f, m)))
             kept = [p for p in group if (p.case["fighters"].get(fighter) or {}).get("ms_per_epoch")]
             values = [
                 (v, v, v) for v in (p.case["fighters"][fighter]["ms_per_epoch"] for p in kept)
             ]
-            traces["ms"].append(
-                _trace(_label(display_name(fighter), machine, several), fighter, kept, values)
-            )
+            name = _label(display_name(fighter), machine, several)
+            traces["ms"].append(_trace(name, fighter, kept, values, (f, m)))
         kept = [p for p in group if p.case.get("david_accuracy")]
         values = [tuple(p.case["david_accuracy"]) for p in kept]
-        traces["accuracy"].append(_trace(_label("David", machine, several), "david", kept, values))
+        name = _label("David", machine, several)
+        traces["accuracy"].append(_trace(name, "david", kept, values, (0, m)))
     return traces
 
 

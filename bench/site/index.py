@@ -219,10 +219,7 @@ def read_run_folder(folder: Path) -> dict[str, Any]:
         info = read_info(folder)
         run = run_from_slim(folder, info, slims)
         if not run.fights:
-            reasons = problems + run.ignored
-            raise ResultsError(
-                "no usable fight" + (": " + "; ".join(reasons) if reasons else " in cases/")
-            )
+            raise ResultsError("no usable fight" + _first_reasons(problems + run.ignored))
         summary = summarize_run(run)
         summary["ignored"] = problems + run.ignored
         summary["info"] = info
@@ -231,3 +228,11 @@ def read_run_folder(folder: Path) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError) as err:  # a run.json that is JSON but not ours
         skipped = f"{folder}: not a run of this harness ({type(err).__name__}: {err})"
     return {"files": files, "run_json": run_json, "summary": summary, "skipped": skipped}
+
+
+def _first_reasons(reasons: list[str], shown: int = 3) -> str:
+    """The first few reasons a folder's files were left out, and how many more there are."""
+    if not reasons:
+        return " in cases/"
+    more = f"; and {len(reasons) - shown} more" if len(reasons) > shown else ""
+    return ": " + "; ".join(reasons[:shown]) + more

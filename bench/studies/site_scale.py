@@ -75,7 +75,8 @@ class Template:
         for name, (fight, bulk) in self.fights.items():
             fight = json.loads(json.dumps(fight))
             fight["run_id"] = run_id
-            fight["machine"] = {**(fight.get("machine") or {}), **machine}
+            where = {"cpus": [0, 1], "threads": 2, "worker": None, **(fight.get("machine") or {})}
+            fight["machine"] = {**where, **machine}
             for fighter, entry in fight["fighters"].items():
                 factor = noise * (david_slower if fighter == "david" else 1.0)
                 _scale(entry, factor * float(rng.lognormal(0, 0.03)))

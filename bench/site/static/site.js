@@ -17,11 +17,12 @@ function benchDrawn(promises) {
   });
 }
 
-function benchPlot(div, traces, layout, root) {
+function benchPlot(div, traces, layout, root, small) {
   var base = { margin: { l: 60, r: 10, t: 10, b: 40 }, hovermode: "closest",
+               legend: { orientation: "h", y: -0.2 },
                xaxis: { title: { text: "runs, oldest to newest" } } };
   var drawn = Plotly.newPlot(div, traces, Object.assign(base, layout),
-                             { responsive: true, displaylogo: false });
+                             { responsive: true, displaylogo: false, displayModeBar: !small });
   div.on("plotly_click", function (event) {
     var point = event.points && event.points[0];
     if (point && point.customdata) { window.location.href = benchRunUrl(root, point.customdata); }
@@ -70,7 +71,7 @@ function benchIndexPage(data) {
   var promises = data.cases.map(function (entry, i) {
     var layout = { height: 220, showlegend: false, margin: { l: 40, r: 5, t: 5, b: 25 },
                    yaxis: { type: "log" }, xaxis: { showticklabels: false } };
-    return benchPlot(document.getElementById("small-" + i), entry.traces, layout, data.root);
+    return benchPlot(document.getElementById("small-" + i), entry.traces, layout, data.root, true);
   });
   benchDrawn(promises);
 }
