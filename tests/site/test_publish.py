@@ -1,4 +1,4 @@
-"""`bench publish`: a site from real run files of two commits, incremental, bad folders, escaping."""
+"""`bench publish`: real run files of two commits, incremental, bad folders, escaping."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from site_stores import FIXTURE_RUN, HOSTILE, hand_made_run
 
 from bench.site.pages import script_json
 from bench.site.publish import publish
 from bench.site.store import INDEX_FILE
 from bench.studies.site_scale import make_store
-from site_stores import FIXTURE_RUN, HOSTILE, hand_made_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
