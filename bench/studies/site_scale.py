@@ -107,6 +107,35 @@ def make_store(source: Path, store: Path, runs: int, first: int = 0, seed: int =
         shutil.copy2(template.report, store / f"run-{first + runs - 1:05d}" / "report.html")
 
 
+def interactive_seconds(pages: list[Path]) -> dict[str, float]:
+    """Per page, seconds from navigation start until its plots are drawn, in headless Chromium."""
+    import shutil as which
+    import tempfile
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = which.which("chromium") or "chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='site-scale-')}")
+    driver = webdriver.Chrome(service=Service(which.which("chromedriver")), options=options)
+    seconds = {}
+    try:
+        for page in pages:
+            driver.get(page.as_uri())
+            WebDriverWait(driver, 120).until(
+                lambda d: d.execute_script("return document.body.dataset.drawn") == "yes"
+            )
+            # benchDrawnAt is performance.now() when the last plot is drawn: from navigation start.
+            seconds[page.name] = driver.execute_script("return window.benchDrawnAt") / 1000
+    finally:
+        driver.quit()
+    return seconds
+
+
 def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
@@ -148,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"index {index_mb:.1f} MB")
     print(f"site: {_size(site) / 1e6:.1f} MB in {len(pages)} pages; largest page ", end="")
     print(f"{largest.relative_to(site)} {largest_bytes / 1e6:.2f} MB")
+    case_page = sorted((site / "cases").glob("*.html"))[0]
+    for name, took in interactive_seconds([site / "index.html", case_page]).items():
+        print(f"{name}: interactive {took:.2f} s after navigation start (headless Chromium)")
     return 0
 
 
