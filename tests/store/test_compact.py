@@ -64,7 +64,6 @@ def test_a_real_runs_record_is_a_fraction_of_its_size(tmp_path):
     assert len(load_run(out).fights) == len(load_run(run).fights)
 
 
-@pytest.mark.slow
 def test_the_report_of_a_compact_run_has_no_boundary_pictures(tmp_path):
     full = two_d_run(tmp_path / "full")
     compact = write_compact(full, tmp_path / "compact")
