@@ -80,6 +80,18 @@ def test_the_same_run_against_itself_is_the_same_everywhere(tmp_path):
     assert format_pair_rows(rows, differences_only=True) == "no differences"
 
 
+def test_one_seed_gives_no_interval_so_no_difference_is_claimed(tmp_path):
+    """Twice as slow on one seed: the epochs of one seed are not independent, so no verdict."""
+    one = {"correct": (950,)}
+    rows = pair(tmp_path, {**one, "david_epochs": [0.01]}, {**one, "david_epochs": [0.02]})
+    own = row(rows, "median epoch time")
+    assert own.verdict == "undecided" and own.low is None and own.change == pytest.approx(0.5)
+    speedup = row(rows, "speed-up vs Keras")
+    assert speedup.verdict == "undecided" and not speedup.regressed
+    assert "1 vs 1 values cannot reach p < 0.05, nor give an interval" in speedup.test
+    assert format_pair_rows(rows, differences_only=True) == "no differences"
+
+
 def test_a_slower_david_is_shown_but_not_regressed_without_the_speed_gate(tmp_path):
     slower = {"david_epochs": [2 * t for t in DAVID_EPOCHS]}
     rows = pair(tmp_path, b_kwargs=slower, gate_speed=False)
