@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUITE  ?= quick
 BASE   ?=# the speed gate's base revision; empty: HEAD's parent, or where a branch forked from main
+REGRESS_RUN ?= results/regress# the run folder `make regress` writes (CI names it per commit)
 
 .PHONY: bench test test-fast lint regress continuous publish clean
 
@@ -30,15 +31,19 @@ publish: $(STAMP)
 # The quick suite held against the committed baseline: exit 1 when David's accuracy or parity
 # regressed. Speed is shown there but gated by `continuous`, which measures base and head in turn.
 regress: $(STAMP)
-	rm -rf results/regress
-	$(PY) -m bench run quick --out results/regress
-	$(PY) -m bench compare results/regress --baseline results/baseline.json --no-speed-gate
+	rm -rf $(REGRESS_RUN)
+	$(PY) -m bench run quick --out $(REGRESS_RUN)
+	$(PY) -m bench compare $(REGRESS_RUN) --baseline results/baseline.json --no-speed-gate
 
 # The speed gate: the working tree against HEAD's parent (or, on a branch, where it forked from
 # main), both measured in this job; exit 1 when David is proven more than 1.2x slower. BASE=rev.
 continuous: $(STAMP)
 	rm -rf results/continuous
 	$(PY) -m bench continuous $(BASE) --out results/continuous
+
+# The results site from every run folder in results/ (what CI publishes from the results branch).
+publish: $(STAMP)
+	$(PY) -m bench publish results --out results/site
 
 test: $(STAMP)
 	$(PY) -m pytest

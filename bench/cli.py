@@ -6,10 +6,20 @@ import argparse
 import os
 import sys
 
-from bench.commands import baseline, compare, continuous, doctor, listing, publish, report, run
+from bench.commands import (
+    baseline,
+    compact,
+    compare,
+    continuous,
+    doctor,
+    listing,
+    publish,
+    report,
+    run,
+)
 from bench.errors import HarnessError
 
-SUBCOMMANDS = (run, report, compare, continuous, baseline, listing, doctor, publish)
+SUBCOMMANDS = (run, report, compare, compact, continuous, baseline, listing, doctor, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:

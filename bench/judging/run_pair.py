@@ -37,7 +37,8 @@ from bench.wording import display_name, format_seconds, ratio_text, tiny
 
 ONLY_IN_A, ONLY_IN_B = "only in A", "only in B"
 SAME, UNDECIDED = "same", "undecided"
-UNCHANGED = (SAME, "identical")  # verdicts --differences-only leaves out
+# Verdicts --differences-only leaves out: nothing shown to differ (undecided: no test could tell).
+NOT_DIFFERENT = (SAME, "identical", UNDECIDED)
 WORDS = {"ok": SAME, "improved": "better", "REGRESSED": "worse"}  # the accuracy rule, in words
 
 
@@ -62,8 +63,8 @@ class PairRow:
 
     @property
     def changed(self) -> bool:
-        """Anything but 'same': what --differences-only keeps."""
-        return self.verdict not in UNCHANGED or self.regressed
+        """Shown to differ, present in one run only, or regressed: what --differences-only keeps."""
+        return self.verdict not in NOT_DIFFERENT or self.regressed
 
 
 def compare_two_runs(
