@@ -14,9 +14,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@# The site's browser tests need Chromium: installed where apt-get can run as root.
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && (apt-get update && apt-get install -y chromium chromium-driver); } \
-	  || echo "no chromium: the site's browser tests will be skipped"
+	@command -v chromium >/dev/null || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then SUDO=none; \
+	  elif [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ]; then \
+	    $$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; fi; \
+	  command -v chromium >/dev/null || echo "no chromium: the site's browser tests will be skipped"; }
 	@touch $(STAMP)
 
 bench: $(STAMP)

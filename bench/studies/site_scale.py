@@ -46,7 +46,7 @@ class Template:
             fight = json.loads(path.read_text(encoding="utf-8"))
             bulk = {}
             for name, entry in fight["fighters"].items():
-                for key in _BULK:
+                for key in (key for key in _BULK if key in entry):
                     token = f"@@{name}:{key}@@"
                     bulk[json.dumps(token)] = json.dumps(entry.get(key), indent=1)
                     entry[key] = token

@@ -205,3 +205,22 @@ def test_cli_publish_and_its_errors(tmp_path):
     )
     assert (tmp_path / "store" / "site" / "index.html").exists()  # the earlier site is untouched
     shutil.rmtree(tmp_path / "store" / "site")
+
+
+def test_compact_records_publish_without_boundaries(tmp_path):
+    """A store of compact records (bench compact) beside a full run: both on one site."""
+    from bench.store.compact import write_compact
+
+    full = tmp_path / "full"
+    make_store(FIXTURE_RUN, full, 2)
+    store = tmp_path / "store"
+    store.mkdir()
+    write_compact(full / "run-00000", store / "run-00000")
+    shutil.copytree(full / "run-00001", store / "run-00001")
+    assert json.loads((store / "run-00000" / "run.json").read_text())["compact"] is True
+    published = publish([store], tmp_path / "site", workers=1)
+    assert published.runs == 2 and not published.skipped
+    compact_page = (tmp_path / "site" / "runs" / "run-00000.html").read_text(encoding="utf-8")
+    assert "compact record (no decision boundaries)" in compact_page
+    full_page = (tmp_path / "site" / "runs" / "run-00001.html").read_text(encoding="utf-8")
+    assert "compact record" not in full_page

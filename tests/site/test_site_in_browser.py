@@ -53,7 +53,8 @@ def test_every_page_opens_from_file_and_draws_its_plots(driver, site):
     )
     open_page(driver, site / "cases" / "moons.html")
     drawn = driver.execute_script(
-        "return ['speedup', 'accuracy', 'ms'].map(n => document.getElementById('plot-' + n).data.length)"
+        "return ['speedup', 'accuracy', 'ms']"
+        ".map(n => document.getElementById('plot-' + n).data.length)"
     )
     assert drawn == [2, 2, 4]  # one line per machine: vs Keras; David; David and Keras
     for page in ("runs.html", "machines.html", "runs/run0.html"):
@@ -69,7 +70,8 @@ def test_toggling_a_fighter_hides_its_traces(driver, site):
     states = driver.execute_script(visible)
     assert {fighter for fighter, shown in states if shown is False} == {"keras"}
     hidden = driver.execute_script(
-        "return document.getElementById('plot-speedup').data.filter(t => t.visible === false).length"
+        "return document.getElementById('plot-speedup').data"
+        ".filter(t => t.visible === false).length"
     )
     assert hidden == 2  # Keras's speed-up line on both machines
 
@@ -80,8 +82,10 @@ def test_compare_page_shows_the_pair_rows_and_differences_only(driver, site):
     changed = [row for row in rows if row["changed"]]
     assert 0 < len(changed) < len(rows)
     open_page(driver, site / "compare.html")
-    driver.execute_script("document.getElementById('pair').value = 'run1__run2';"
-                          "document.getElementById('pair').dispatchEvent(new Event('change'));")  # fmt: skip
+    driver.execute_script(
+        "const pick = document.getElementById('pair'); pick.value = 'run1__run2';"
+        "pick.dispatchEvent(new Event('change'));"
+    )
     count = "return document.querySelectorAll('#compare-rows tbody tr').length"
     assert driver.execute_script(count) == len(rows)
     text = driver.find_element("id", "compare-rows").text
