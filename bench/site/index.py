@@ -16,6 +16,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,15 +113,15 @@ class StoreIndex:
                 found[folder] = known
         if todo:
             workers = workers or min(len(todo), os.cpu_count() or 1)
-            if workers > 1 and len(todo) > 1:
-                with ProcessPoolExecutor(workers) as pool:
-                    results = list(pool.map(read_run_folder, todo, chunksize=1))
-            else:
-                results = [read_run_folder(folder) for folder in todo]
-            for folder, result in zip(todo, results, strict=True):
-                found[folder] = self._store(folder, result)
-                stats.runs_read += 1
-                stats.files_read += len(result["files"])
+            parallel = workers > 1 and len(todo) > 1
+            with ProcessPoolExecutor(workers) if parallel else nullcontext() as pool:
+                results = pool.map(read_run_folder, todo) if pool else map(read_run_folder, todo)
+                for count, (folder, result) in enumerate(zip(todo, results, strict=True), 1):
+                    found[folder] = self._store(folder, result)
+                    stats.runs_read += 1
+                    stats.files_read += len(result["files"])
+                    if count % 50 == 0:  # an interrupted first publish keeps what it read
+                        self.db.commit()
             self.db.commit()
         return [found[folder] for folder in folders], stats
 

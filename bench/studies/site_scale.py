@@ -136,6 +136,15 @@ def interactive_seconds(pages: list[Path]) -> dict[str, float]:
     return seconds
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the index's worker processes)."""
+    import resource
+
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
@@ -158,20 +167,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {args.runs} runs in {time.perf_counter() - started:.0f} s")
     (store / INDEX_FILE).unlink(missing_ok=True)
     shutil.rmtree(site, ignore_errors=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     first = publish([store], site)
-    cold = time.perf_counter() - started
+    cold, cold_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    print(f"uptime before publishing: {Path('/proc/loadavg').read_text().split()[:3]}")
     make_store(args.source, store, 1, first=args.runs, seed=1)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     second = publish([store], site)
-    warm = time.perf_counter() - started
+    warm, warm_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     run_bytes = _size(store / "run-00000")
     pages = sorted((p.stat().st_size, p) for p in site.rglob("*.html"))
     index_mb = (store / INDEX_FILE).stat().st_size / 1e6
     largest_bytes, largest = pages[-1]
-    print(f"publish from an empty index: {cold:.1f} s ({first.runs} runs, ", end="")
+    print(
+        f"publish from an empty index: {cold:.1f} s, {cold_cpu:.0f} CPU s ({first.runs} runs, ",
+        end="",
+    )
     print(f"{first.stats.files_read} files read, {first.pairs} pairs compared)")
-    print(f"publish after one more run: {warm:.1f} s ({second.stats.runs_read} run read, ", end="")
+    print(f"publish after one more run: {warm:.1f} s, {warm_cpu:.1f} CPU s ", end="")
+    print(f"({second.stats.runs_read} run read, ", end="")
     print(f"{second.stats.files_read} files)")
     print(f"store: {_size(store) / 1e9:.2f} GB, {run_bytes / 1e6:.2f} MB per run; ", end="")
     print(f"index {index_mb:.1f} MB")
