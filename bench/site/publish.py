@@ -16,6 +16,7 @@ from bench.site.compare import default_pairs, pair_rows
 from bench.site.history import SitePoint, case_steps, case_traces
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import render, script_json
+from bench.site.reading import is_run_folder
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
 from bench.wording import display_name
 
@@ -47,6 +48,7 @@ def publish(
     if out.exists() and not out.is_dir():
         raise HarnessError(f"--out {out}: a file is in the way (the site is a folder)")
     folders = run_folders(stores, skip=out)
+    _refuse_results_as_site(out, stores, folders)
     index = StoreIndex(index_path or Path(stores[0]) / INDEX_FILE)
     try:
         indexed, stats = index.update(folders, workers=workers)
@@ -67,6 +69,24 @@ def publish(
     writer.write_site(runs, skipped, pairs)
     published.pages, published.pairs = writer.pages, len(pairs)
     return published
+
+
+def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) -> None:
+    """A site written over results would delete them as stale pages: refuse such an --out."""
+    target = out.resolve()
+    for place in [*stores, *folders]:
+        place = Path(place).resolve()
+        if (
+            target == place
+            or place.is_relative_to(target)
+            or target.is_relative_to(place / "cases")
+        ):
+            raise HarnessError(
+                f"--out {out}: holds results ({place}); the site needs a folder of its own, "
+                "such as STORE/site"
+            )
+    if out.is_dir() and (is_run_folder(out) or run_folders([out])):
+        raise HarnessError(f"--out {out}: holds run folders; choose a folder of its own")
 
 
 def _in_commit_order(usable: list[IndexedRun], keys: dict[Path, str]) -> list[dict[str, Any]]:

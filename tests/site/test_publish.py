@@ -224,3 +224,16 @@ def test_compact_records_publish_without_boundaries(tmp_path):
     assert "compact record (no decision boundaries)" in compact_page
     full_page = (tmp_path / "site" / "runs" / "run-00001.html").read_text(encoding="utf-8")
     assert "compact record" not in full_page
+
+
+def test_a_site_is_never_written_over_results(tmp_path):
+    """--out pointing at the store or a run folder is refused before anything is written."""
+    from bench.errors import HarnessError
+
+    run = hand_made_run(tmp_path / "store" / "run", "kept")
+    before = sorted(p.read_bytes() for p in run.rglob("*") if p.is_file())
+    for out in (tmp_path / "store", run, run / "cases"):
+        with pytest.raises(HarnessError, match="--out"):
+            publish([tmp_path / "store"], out, workers=1)
+    assert sorted(p.read_bytes() for p in run.rglob("*") if p.is_file()) == before
+    publish([tmp_path / "store"], tmp_path / "store" / "site", workers=1)  # the default place
