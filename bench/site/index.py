@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS fights (digest TEXT PRIMARY KEY, slim BLOB);
 CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, summary BLOB, skipped TEXT,
                                  fights TEXT);
 CREATE TABLE IF NOT EXISTS pairs (a TEXT, b TEXT, rows BLOB, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value BLOB);
 """
 
 
@@ -147,6 +148,16 @@ class StoreIndex:
             "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?)", (a.key, b.key, _pack(value))
         )
         self.db.commit()
+        return value
+
+    def cached(self, kind: str, depends_on: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from `depends_on` (JSON-able), computed once per content and kept."""
+        key = kind + ":" + _digest(json.dumps(depends_on, sort_keys=True).encode("utf-8"))
+        row = self.db.execute("SELECT value FROM derived WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            return _unpack(row[0])
+        value = compute()
+        self.db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?)", (key, _pack(value)))
         return value
 
     def _known(self, folder: Path) -> IndexedRun | None:

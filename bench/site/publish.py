@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -16,8 +17,8 @@ from bench.site.compare import default_pairs, pair_rows
 from bench.site.history import SitePoint, case_steps, case_traces
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import render, script_json
-from bench.site.reading import is_run_folder
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
+from bench.store.run_folder import RUN_FILE
 from bench.wording import display_name
 
 REPORT_FILE = "report.html"
@@ -56,17 +57,17 @@ def publish(
         skipped = [(str(e.folder), e.skipped or "") for e in indexed if e.summary is None]
         keys = site_keys({e.folder: e.summary["run_id"] for e in usable})
         runs = _in_commit_order(usable, keys)
-        writer = _SiteWriter(out)
+        writer = _SiteWriter(out, steps=index.cached)
         pairs = _pairs(
             index,
             runs,
             {r["key"]: e for r, e in zip(runs, _entries(runs, usable, keys), strict=True)},
             compare or [],
         )
+        writer.write_site(runs, skipped, pairs)
     finally:
         index.close()
     published = Published(out, len(runs), skipped, stats, keys={str(f): k for f, k in keys.items()})
-    writer.write_site(runs, skipped, pairs)
     published.pages, published.pairs = writer.pages, len(pairs)
     return published
 
@@ -85,7 +86,10 @@ def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) 
                 f"--out {out}: holds results ({place}); the site needs a folder of its own, "
                 "such as STORE/site"
             )
-    if out.is_dir() and (is_run_folder(out) or run_folders([out])):
+    # A site has cases/ too (its case pages), so run.json is what marks results here.
+    if out.is_dir() and any(
+        place.is_file() for place in [out / RUN_FILE, *out.glob(f"*/{RUN_FILE}")]
+    ):
         raise HarnessError(f"--out {out}: holds run folders; choose a folder of its own")
 
 
@@ -136,8 +140,9 @@ def _rows(index: StoreIndex, a: IndexedRun, b: IndexedRun) -> dict[str, Any]:
 class _SiteWriter:
     """Writes the pages, the shared assets and the runs' fight cards into the site folder."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, steps: Callable[[str, Any, Callable[[], Any]], Any]) -> None:
         self.out = out
+        self.cached = steps  # the index's cache: a case's step changes, by its history's content
         self.pages = 0
         self.written: set[Path] = set()
 
@@ -184,7 +189,13 @@ class _SiteWriter:
 
     def _index(self, runs, skipped, cases, points, common) -> None:
         latest = runs[-1] if runs else None
-        steps = [step for case in cases for step in case_steps(case, points[case])]
+        steps = [
+            step
+            for case in cases
+            for step in self.cached(
+                "steps", _history_of(case, points[case]), partial(case_steps, case, points[case])
+            )
+        ]
         steps.sort(key=lambda step: step["date"], reverse=True)
         data = {
             "root": "",
@@ -290,6 +301,13 @@ class _SiteWriter:
                     path.unlink()
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
+
+
+def _history_of(case: str, points: list[SitePoint]) -> list[Any]:
+    """What a case's step changes depend on: its runs, machines, commits and numbers."""
+    return [case] + [
+        [p.key, p.run["machine"]["key"], p.run["commit"], p.run["date"], p.case] for p in points
+    ]
 
 
 def _machines(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
