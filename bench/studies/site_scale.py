@@ -53,14 +53,14 @@ class Template:
             self.fights[path.name] = (fight, bulk)
 
     def write_run(
-        self, folder: Path, number: int, rng: np.random.Generator, start: datetime
+        self, folder: Path, number: int, rng: np.random.Generator, start: datetime, slower_from: int
     ) -> None:
         """Run `number` of the store: its own id, commit, date, machine and timings."""
         run_id = f"run-{number:05d}"
         machine = MACHINES[number % len(MACHINES)]
         commit = hashlib.sha1(f"commit-{number // 2}".encode()).hexdigest()  # two runs a commit
         noise = float(rng.lognormal(0, 0.05))
-        david_slower = 1.3 if machine is MACHINES[0] and number >= 500 else 1.0
+        david_slower = 1.3 if machine is MACHINES[0] and number >= slower_from else 1.0
         info = {
             **self.info,
             "run_id": run_id,
@@ -94,13 +94,16 @@ def _scale(entry: dict[str, Any], factor: float) -> None:
         entry["train_seconds"] *= factor
 
 
-def make_store(source: Path, store: Path, runs: int, first: int = 0, seed: int = 0) -> None:
-    """Write runs first .. first+runs-1 of a generated store into `store`."""
+def make_store(
+    source: Path, store: Path, runs: int, first: int = 0, seed: int = 0, slower_from: int = 500
+) -> None:
+    """Write runs first .. first+runs-1 of a generated store into `store` (David 1.3x slower on
+    the first machine from run `slower_from` on)."""
     template = Template(Path(source))
     rng = np.random.default_rng(seed + first)
     start = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
     for number in range(first, first + runs):
-        template.write_run(store / f"run-{number:05d}", number, rng, start)
+        template.write_run(store / f"run-{number:05d}", number, rng, start, slower_from)
     # The newest run keeps its fight card, as `bench run` writes one; older ones keep theirs too
     # in a real store, but 1.5 MB each would dwarf everything else measured here.
     if template.report.is_file():
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep or not store.exists():
         shutil.rmtree(args.work, ignore_errors=True)
         started = time.perf_counter()
-        make_store(args.source, store, args.runs)
+        make_store(args.source, store, args.runs, slower_from=args.runs // 2)
         print(f"generated {args.runs} runs in {time.perf_counter() - started:.0f} s")
     (store / INDEX_FILE).unlink(missing_ok=True)
     shutil.rmtree(site, ignore_errors=True)
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     first = publish([store], site)
     cold, cold_cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     print(f"uptime before publishing: {Path('/proc/loadavg').read_text().split()[:3]}")
-    make_store(args.source, store, 1, first=args.runs, seed=1)
+    make_store(args.source, store, 1, first=args.runs, seed=1, slower_from=args.runs // 2)
     started, cpu = time.perf_counter(), _cpu_seconds()
     second = publish([store], site)
     warm, warm_cpu = time.perf_counter() - started, _cpu_seconds() - cpu

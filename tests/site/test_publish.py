@@ -237,3 +237,17 @@ def test_a_site_is_never_written_over_results(tmp_path):
             publish([tmp_path / "store"], out, workers=1)
     assert sorted(p.read_bytes() for p in run.rglob("*") if p.is_file()) == before
     publish([tmp_path / "store"], tmp_path / "store" / "site", workers=1)  # the default place
+
+
+@pytest.mark.slow  # twelve runs summarised
+def test_the_index_lists_a_step_change_with_the_commits_around_it(tmp_path):
+    """David 1.3x slower on one machine from run 6 on: the index names the step, that machine
+    only, with the commits before and after."""
+    make_store(FIXTURE_RUN, tmp_path / "store", 12, slower_from=6)
+    publish([tmp_path / "store"], tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    steps = index.split('id="steps"', 1)[1].split("</table>", 1)[0]
+    rows = steps.split("<tr class=")[1:]
+    assert rows and all("worse for David" in row and "ci-runner-1" in row for row in rows)
+    # machine 0 ran runs 0, 3, 6, 9: the step is between run 3 and run 6
+    assert all("run-00003.html" in row and "run-00006.html" in row for row in rows)
