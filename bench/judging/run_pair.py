@@ -201,9 +201,7 @@ def _time(case: str, name: str, a: Sequence[Fight], b: Sequence[Fight]) -> PairR
         test = "geometric mean of per-seed training-time ratios, t-interval 95%"
     if low is not None and high is not None:
         verdict = "faster" if low > 1 else "slower" if high < 1 else SAME
-        change_text = f"B {ratio_text(ratio, low, high)} as fast"
-    else:
-        change_text = f"B {ratio:.2f}x as fast"
+    change_text = _ratio_change(ratio, low, high, ("B faster", "B slower"))
     return PairRow(
         case, name, metric, time_a, time_b, ratio, low, high, verdict, False,
         f"{test}; not gated (the gate holds speed-ups measured within one run)",
@@ -275,10 +273,9 @@ def _speedup(
         if value and by_seed[1].get(seed)
     ]
     low = high = None
-    change_text = f"B {ratio:.2f}x A's"
     if len(paired) >= 2:
         low, high = (float(np.exp(bound)) for bound in stats.t_interval(paired))
-        change_text = f"B {ratio_text(ratio, low, high)} A's"
+    change_text = _ratio_change(ratio, low, high, ("higher in B", "lower in B"))
     if gated:
         scope = f"gated: slow-down beyond {limits.speed_factor:g}"
     elif opponent == GATED_OPPONENT:
@@ -290,6 +287,18 @@ def _speedup(
         case, DAVID, metric, median_a, median_b, ratio, low, high, verdict, regressed, test,
         f"{median_a:.4g}x", f"{median_b:.4g}x", change_text,
     )  # fmt: skip
+
+
+def _ratio_change(
+    ratio: float, low: float | None, high: float | None, words: tuple[str, str]
+) -> str:
+    """'2.0x [1.9-2.1] B slower': a fall reads as a factor too, its interval inverted."""
+    up, down = words
+    if low is None or high is None:
+        return f"{ratio:.3g}x {up}" if ratio >= 1 else f"{1 / ratio:.3g}x {down}"
+    if ratio >= 1:
+        return f"{ratio_text(ratio, low, high)} {up}"
+    return f"{ratio_text(1 / ratio, 1 / high, 1 / low)} {down}"
 
 
 def _parity(

@@ -65,7 +65,7 @@ def _run_summary(run: Run) -> list[Block]:
     if is_compact(run.info):
         blocks.append(
             Paragraph(
-                "This is a compact record of the run (`python -m bench compact`): every number "
+                "This is a compact record of the run (python -m bench compact): every number "
                 "is kept, the decision boundaries are not, so this report has no boundary "
                 "pictures; the full run folder has them."
             )
