@@ -5,30 +5,50 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SUITE  ?= quick
 BASE   ?=# the speed gate's base revision; empty: HEAD's parent, or where a branch forked from main
+REGRESS_RUN ?= results/regress# the run folder `make regress` writes (CI names it per commit)
 
-.PHONY: bench test test-fast lint regress continuous clean
+.PHONY: bench test test-fast lint regress continuous publish clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# The site's browser tests need Chromium: installed where apt-get can run as root.
+	@command -v chromium >/dev/null || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then SUDO=none; \
+	  elif [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ]; then \
+	    $$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver; fi; \
+	  command -v chromium >/dev/null || echo "no chromium: the site's browser tests will be skipped"; }
 	@touch $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench run $(SUITE) --history results/history.csv
 
+# Every run folder of the store as one static site (open $(SITE)/index.html; no server needed).
+STORE ?= results
+SITE  ?= results/site
+publish: $(STAMP)
+	$(PY) -m bench publish $(STORE) --out $(SITE)
+
 # The quick suite held against the committed baseline: exit 1 when David's accuracy or parity
 # regressed. Speed is shown there but gated by `continuous`, which measures base and head in turn.
 regress: $(STAMP)
-	rm -rf results/regress
-	$(PY) -m bench run quick --out results/regress
-	$(PY) -m bench compare results/regress --baseline results/baseline.json --no-speed-gate
+	rm -rf $(REGRESS_RUN)
+	$(PY) -m bench run quick --out $(REGRESS_RUN)
+	$(PY) -m bench compare $(REGRESS_RUN) --baseline results/baseline.json --no-speed-gate
 
 # The speed gate: the working tree against HEAD's parent (or, on a branch, where it forked from
 # main), both measured in this job; exit 1 when David is proven more than 1.2x slower. BASE=rev.
 continuous: $(STAMP)
 	rm -rf results/continuous
 	$(PY) -m bench continuous $(BASE) --out results/continuous
+
+# The results site from every run folder in results/ (what CI publishes from the results branch).
+publish: $(STAMP)
+	$(PY) -m bench publish results --out results/site
 
 test: $(STAMP)
 	$(PY) -m pytest

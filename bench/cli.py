@@ -8,17 +8,30 @@ import sys
 
 from bench.commands import (
     baseline,
+    compact,
     compare,
     continuous,
     doctor,
     listing,
+    publish,
     report,
     run,
     schema,
 )
 from bench.errors import HarnessError
 
-SUBCOMMANDS = (run, report, compare, continuous, baseline, listing, doctor, schema)
+SUBCOMMANDS = (
+    run,
+    report,
+    compare,
+    compact,
+    continuous,
+    baseline,
+    publish,
+    listing,
+    doctor,
+    schema,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

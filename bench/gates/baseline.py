@@ -16,12 +16,12 @@ from typing import Any
 from bench import defaults
 from bench.files import read_json, write_json
 from bench.judging.claims_judged import JUDGEMENTS, UNDECIDED, judge_run
+from bench.judging.regression_rules import GATED_OPPONENT
 from bench.store.run_folder import ResultsError, load_run
 from bench.store.tracking import summarize
 
 BASELINE_KIND = "david-vs-goliath-baseline"
 BASELINE_VERSION = 3
-GATED_OPPONENT = "keras"  # Keras as pip ships it: what a NumPy author would use instead
 MODES, DTYPES = ("fair", "native"), ("float32", "float64")
 
 

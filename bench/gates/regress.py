@@ -7,44 +7,26 @@ regression); with --claims, each claim's judgement too. Absolute seconds are sho
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bench import defaults
-from bench.errors import HarnessError
 from bench.gates.baseline import GATED_OPPONENT
-from bench.judging import stats
 from bench.judging.claims_judged import REFUTED, SUPPORTED, ClaimJudgement
 from bench.judging.outcomes import GateVerdict
+from bench.judging.regression_rules import (
+    DEFAULT_THRESHOLDS,
+    Thresholds,
+    accuracy_rule,
+    parity_rule,
+    speedup_rule,
+)
 from bench.store.records import DAVID
 from bench.store.speed import GATE_SPEED
 from bench.store.tracking import CaseSummary
 from bench.wording import display_name
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """How much worse counts as a regression; refused when a value would disable the gate."""
-
-    accuracy_floor: float = defaults.ACCURACY_FLOOR
-    speed_factor: float = defaults.SPEED_FACTOR
-    alpha: float = defaults.ALPHA
-    parity_tolerance: float = defaults.PARITY_TOLERANCE
-
-    def __post_init__(self) -> None:
-        rules = (
-            ("--accuracy-floor", self.accuracy_floor, 0 <= self.accuracy_floor < 1, "in [0, 1)"),
-            ("--speed-factor", self.speed_factor, self.speed_factor > 1, "a number > 1"),
-            ("--alpha", self.alpha, 0 < self.alpha < 1, "in (0, 1)"),
-            ("--parity-tolerance", self.parity_tolerance, self.parity_tolerance > 0, "> 0"),
-        )
-        for flag, value, ok, rule in rules:
-            if not (math.isfinite(value) and ok):
-                raise HarnessError(f"{flag} must be {rule}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -76,41 +58,9 @@ def _compare_accuracy(case: str, base: dict, now: CaseSummary, limits: Threshold
         test = f"David did not finish cleanly ({statuses})"
         return Row(case, metric, f"{base_mean:.4f}", "-", "-", GateVerdict.REGRESSED, test)
     now_mean = float(np.mean(now_values))
-    change = now_mean - base_mean
-    # Noise: the 95% intervals of both means, combined; a change must exceed it and the floor.
-    noise = math.hypot(stats.t_half_width(base_values), stats.t_half_width(now_values))
-    bar = max(limits.accuracy_floor, noise)
-    verdict = (
-        GateVerdict.REGRESSED
-        if -change > bar
-        else GateVerdict.IMPROVED
-        if change > bar
-        else GateVerdict.OK
-    )
-    test = f"change vs max(floor {limits.accuracy_floor:g}, 95% interval across seeds {noise:.4f})"
-    return Row(case, metric, f"{base_mean:.4f}", f"{now_mean:.4f}", f"{change:+.4f}", verdict, test)
-
-
-def _separated(now: list[float], base: list[float], alpha: float) -> tuple[str, str]:
-    """Which way `now` differs from `base`, by a test that can reject here, and how it was told.
-
-    Mann-Whitney's exact test cannot reach p < alpha with few values (3 against 3: never below
-    0.05); where it cannot, as asv does, fall back to whether the 95% t-intervals of the
-    log speed-ups are apart, and say so.
-    """
-    smallest = stats.smallest_mann_whitney_p(len(now), len(base))
-    if smallest < alpha:
-        worse = stats.mann_whitney_p(now, base, "less")
-        better = stats.mann_whitney_p(now, base, "greater")
-        way = "slower" if worse <= alpha else "faster" if better <= alpha else ""
-        return way, f"one-sided Mann-Whitney p={min(worse, better):.3g} (alpha {alpha:g})"
-    why = f"{len(now)} vs {len(base)} values cannot reach p < {alpha:g}"
-    if min(len(now), len(base)) < 2:
-        return "", f"{why}, nor give an interval: undecided"
-    now_low, now_high = stats.t_interval(np.log(now))
-    base_low, base_high = stats.t_interval(np.log(base))
-    way = "slower" if now_high < base_low else "faster" if now_low > base_high else ""
-    return way, f"{why}: 95% t-intervals of log speed-ups {'apart' if way else 'overlap'}"
+    rule = accuracy_rule(base_values, now_values, limits)
+    change = f"{now_mean - base_mean:+.4f}"
+    return Row(case, metric, f"{base_mean:.4f}", f"{now_mean:.4f}", change, rule.verdict, rule.test)
 
 
 def _compare_speed(
@@ -134,21 +84,15 @@ def _compare_speed(
         return Row(case, metric, f"{base_median:.4g}x", "-", "-", GateVerdict.UNDECIDED, test)
     now_median = float(np.median(now_values))
     slowdown = base_median / now_median  # how many times slower David got, relatively
-    way, how = _separated(now_values, base_values, limits.alpha)
-    if way == "slower" and slowdown > limits.speed_factor:
-        verdict = GateVerdict.REGRESSED
-    elif way == "faster" and slowdown < 1 / limits.speed_factor:
-        verdict = GateVerdict.IMPROVED
-    else:
-        verdict = GateVerdict.OK
-    test = f"slow-down vs {limits.speed_factor:g}, {how}; speed = {GATE_SPEED[now.mode]}"
+    rule = speedup_rule(base_values, now_values, limits)
+    test = f"{rule.test}; speed = {GATE_SPEED[now.mode]}"
     return Row(
         case,
         metric,
         f"{base_median:.4g}x",
         f"{now_median:.4g}x",
         f"x{slowdown:.2f}",
-        verdict,
+        rule.verdict,
         test,
     )
 
@@ -159,15 +103,15 @@ def _compare_parity(case: str, base: dict, now: CaseSummary, limits: Thresholds)
         return []
     rows = []
     for opponent, base_gap in (base.get("parity") or {}).items():
-        if base_gap is None or base_gap > limits.parity_tolerance:
+        gap = now.parity.get(opponent)
+        verdict = parity_rule(base_gap, gap, limits)
+        if verdict is None:
             continue  # never in parity (a fighter that cannot compute the same function)
         metric = f"parity vs {display_name(opponent)} |loss diff|"
-        gap = now.parity.get(opponent)
         if gap is None:
             test = "no parity measured (a fighter did not finish)"
-            rows.append(Row(case, metric, f"{base_gap:.2g}", "-", "-", GateVerdict.REGRESSED, test))
+            rows.append(Row(case, metric, f"{base_gap:.2g}", "-", "-", verdict, test))
             continue
-        verdict = GateVerdict.REGRESSED if gap > limits.parity_tolerance else GateVerdict.OK
         test = f"max |loss difference| vs tolerance {limits.parity_tolerance:g}"
         rows.append(Row(case, metric, f"{base_gap:.2g}", f"{gap:.2g}", "-", verdict, test))
     return rows
@@ -252,7 +196,7 @@ def unchecked(baseline: dict[str, Any]) -> list[str]:
 def compare_runs(
     current: dict[str, CaseSummary],
     baseline: dict[str, Any],
-    limits: Thresholds = Thresholds(),
+    limits: Thresholds = DEFAULT_THRESHOLDS,
     claims: list[ClaimJudgement] | None = None,
     gate_speed: bool = True,
     run_suite: str | None = None,

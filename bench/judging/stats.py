@@ -147,7 +147,10 @@ def _resampled_medians(
     picks = (rng.random((*chosen.shape, width)) * sizes[..., None]).astype(np.intp)
     values = table[chosen[..., None], picks]
     # A seed with fewer values contributes only as many: drop the draws past its size.
-    values[np.arange(width) >= sizes[..., None]] = np.nan
+    short = np.arange(width) >= sizes[..., None]
+    if not short.any():  # seeds of equal length (the usual case): the same medians, 3x sooner
+        return np.median(values.reshape(len(chosen), -1), axis=1)
+    values[short] = np.nan
     return np.nanmedian(values.reshape(len(chosen), -1), axis=1)
 
 

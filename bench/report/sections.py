@@ -10,6 +10,7 @@ from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from bench.judging.verdict import CaseVerdict, judge, scoreboard
 from bench.run.blas_kernels import older_kernels
 from bench.run.machine_load import busy_warning
+from bench.store.compact import is_compact
 from bench.store.records import Fight
 from bench.store.run_folder import Run
 from bench.wording import display_name
@@ -61,6 +62,14 @@ def _run_summary(run: Run) -> list[Block]:
     else:
         when += ", not finished (or interrupted): this report shows the cases that have results."
     blocks.append(Paragraph(when))
+    if is_compact(run.info):
+        blocks.append(
+            Paragraph(
+                "This is a compact record of the run (python -m bench compact): every number "
+                "is kept, the decision boundaries are not, so this report has no boundary "
+                "pictures; the full run folder has them."
+            )
+        )
     names = run.info.get("case_names")
     waiting = [str(n) for n in names if n not in run.by_case] if isinstance(names, list) else []
     if waiting:

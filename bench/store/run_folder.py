@@ -127,7 +127,6 @@ def load_fights(run_dir: Path) -> tuple[list[Fight], list[str]]:
     if not folder.is_dir():
         raise ResultsError(f"{run_dir}: not a run folder (no {CASES_DIR}/ inside)")
     info = load_run_info(run_dir)
-    run_id = info.get("run_id")
     fights, ignored = [], []
     for path in sorted(folder.glob("*.json")):
         try:
@@ -135,19 +134,29 @@ def load_fights(run_dir: Path) -> tuple[list[Fight], list[str]]:
         except ResultsError as err:
             ignored.append(str(err))
             continue
-        outside = _outside_plan(fight, info)
-        if path.name != case_file(run_dir, fight.case_name, fight.seed).name:
-            ignored.append(f"{path}: holds case {fight.case_name!r} seed {fight.seed}")
-        elif run_id and fight.run_id != run_id:
-            ignored.append(f"{path}: belongs to run {fight.run_id!r}, not {run_id!r}")
-        elif outside:
-            ignored.append(f"{path}: {outside}")
+        problem = why_left_out(path, fight, info)
+        if problem:
+            ignored.append(problem)
         else:
             fights.append(fight)
     names = info.get("case_names") if isinstance(info.get("case_names"), list) else []
     order = {name: index for index, name in enumerate(names)}
     fights.sort(key=lambda f: (order.get(f.case_name, len(order)), f.case_name, f.seed))
     return fights, ignored
+
+
+def why_left_out(path: Path, fight: Fight, info: dict[str, Any]) -> str | None:
+    """Why a valid fight file is not one of the run's fights (named wrong, another run's, not
+    planned, another configuration), or None when it is."""
+    run_id = info.get("run_id")
+    outside = _outside_plan(fight, info)
+    if path.name != case_file(path.parent.parent, fight.case_name, fight.seed).name:
+        return f"{path}: holds case {fight.case_name!r} seed {fight.seed}"
+    if run_id and fight.run_id != run_id:
+        return f"{path}: belongs to run {fight.run_id!r}, not {run_id!r}"
+    if outside:
+        return f"{path}: {outside}"
+    return None
 
 
 def _outside_plan(fight: Fight, info: dict[str, Any]) -> str | None:

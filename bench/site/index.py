@@ -1,0 +1,250 @@
+"""The store's index: an SQLite cache of what publishing needs, keyed by the files' content.
+
+The run folders stay the source of truth; the index can be deleted and is rebuilt. Three tables:
+`files` maps a fight file's path, size and mtime to the SHA-256 of its bytes (so an unchanged
+file is not read again, as git's index does), `fights` holds each fight's slim JSON by that
+digest, and `runs` holds each run's summary by the digest of its run.json and fight files, or the
+reason it was skipped. A publish after one new run reads that run's files and no others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.errors import HarnessError
+from bench.site.reading import fight_files, read_info, read_slim_fight, run_from_slim
+from bench.site.run_summary import summarize_run
+from bench.store.run_folder import RUN_FILE, ResultsError, Run
+
+INDEX_VERSION = 1  # bump when a summary's shape changes: older rows are then rebuilt
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
+                                  digest TEXT);
+CREATE TABLE IF NOT EXISTS fights (digest TEXT PRIMARY KEY, slim BLOB);
+CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, summary BLOB, skipped TEXT,
+                                 fights TEXT);
+CREATE TABLE IF NOT EXISTS pairs (a TEXT, b TEXT, rows BLOB, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value BLOB);
+"""
+
+
+@dataclass
+class IndexedRun:
+    """One run folder as the index knows it: its summary, or why it was skipped."""
+
+    folder: Path
+    key: str  # the digest of its files' content
+    summary: dict[str, Any] | None
+    skipped: str | None
+    fight_digests: dict[str, str] = field(default_factory=dict)  # file name -> digest
+
+
+@dataclass
+class IndexStats:
+    """What one update of the index did: how many runs and files it had to read."""
+
+    runs: int = 0
+    runs_read: int = 0
+    files_read: int = 0
+
+
+def _pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def _unpack(blob: bytes) -> Any:
+    return json.loads(zlib.decompress(blob))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _run_key(run_json: bytes, digests: dict[str, str]) -> str:
+    parts = [
+        f"v{INDEX_VERSION}",
+        _digest(run_json),
+        *(f"{n}:{d}" for n, d in sorted(digests.items())),
+    ]
+    return _digest("\n".join(parts).encode("utf-8"))
+
+
+class StoreIndex:
+    """The index file: opened (created when absent), updated from run folders, closed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path)
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as err:
+            raise HarnessError(
+                f"{self.path}: not a usable index ({err}); delete it and publish again"
+            ) from err
+
+    def close(self) -> None:
+        """Write everything and close the file."""
+        self.db.commit()
+        self.db.close()
+
+    def update(
+        self, folders: list[Path], workers: int | None = None
+    ) -> tuple[list[IndexedRun], IndexStats]:
+        """Every folder indexed (new or changed ones read, in parallel processes), in order."""
+        stats = IndexStats(runs=len(folders))
+        found: dict[Path, IndexedRun] = {}
+        todo: list[Path] = []
+        for folder in folders:
+            known = self._known(folder)
+            if known is None:
+                todo.append(folder)
+            else:
+                found[folder] = known
+        if todo:
+            workers = workers or min(len(todo), os.cpu_count() or 1)
+            parallel = workers > 1 and len(todo) > 1
+            with ProcessPoolExecutor(workers) if parallel else nullcontext() as pool:
+                results = pool.map(read_run_folder, todo) if pool else map(read_run_folder, todo)
+                for count, (folder, result) in enumerate(zip(todo, results, strict=True), 1):
+                    found[folder] = self._store(folder, result)
+                    stats.runs_read += 1
+                    stats.files_read += len(result["files"])
+                    if count % 50 == 0:  # an interrupted first publish keeps what it read
+                        self.db.commit()
+            self.db.commit()
+        return [found[folder] for folder in folders], stats
+
+    def fights_of(self, indexed: IndexedRun) -> Run:
+        """The run's slim fights from the index, as a Run (no file of the run is read)."""
+        results = {}
+        for name, digest in indexed.fight_digests.items():
+            row = self.db.execute("SELECT slim FROM fights WHERE digest = ?", (digest,)).fetchone()
+            if row is not None:
+                results[indexed.folder / "cases" / name] = _unpack(row[0])
+        info = (indexed.summary or {}).get("info") or {}
+        return run_from_slim(indexed.folder, info, results)
+
+    def pair(self, a: IndexedRun, b: IndexedRun, compute: Callable[[], Any]) -> Any:
+        """Two runs' comparison, computed once per pair of contents and kept."""
+        row = self.db.execute(
+            "SELECT rows FROM pairs WHERE a = ? AND b = ?", (a.key, b.key)
+        ).fetchone()
+        if row is not None:
+            return _unpack(row[0])
+        value = compute()
+        self.db.execute(
+            "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?)", (a.key, b.key, _pack(value))
+        )
+        self.db.commit()
+        return value
+
+    def cached(self, kind: str, depends_on: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from `depends_on` (JSON-able), computed once per content and kept."""
+        key = kind + ":" + _digest(json.dumps(depends_on, sort_keys=True).encode("utf-8"))
+        row = self.db.execute("SELECT value FROM derived WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            return _unpack(row[0])
+        value = compute()
+        self.db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?)", (key, _pack(value)))
+        return value
+
+    def _known(self, folder: Path) -> IndexedRun | None:
+        """The folder's entry when none of its files changed since it was indexed, else None."""
+        digests = {}
+        for path in fight_files(folder):
+            try:
+                stat = path.stat()
+            except OSError:
+                return None
+            row = self.db.execute(
+                "SELECT digest FROM files WHERE path = ? AND size = ? AND mtime_ns = ?",
+                (str(path.resolve()), stat.st_size, stat.st_mtime_ns),
+            ).fetchone()
+            if row is None:
+                return None
+            digests[path.name] = row[0]
+        try:
+            run_json = (folder / RUN_FILE).read_bytes()
+        except OSError:
+            run_json = b""
+        key = _run_key(run_json, digests)
+        row = self.db.execute("SELECT summary, skipped FROM runs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        summary = _unpack(row[0]) if row[0] is not None else None
+        return IndexedRun(folder, key, summary, row[1], digests)
+
+    def _store(self, folder: Path, result: dict[str, Any]) -> IndexedRun:
+        """Record what a worker read of one folder."""
+        digests = {}
+        for path, size, mtime_ns, digest, slim in result["files"]:
+            self.db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (path, size, mtime_ns, digest)
+            )
+            if slim is not None:
+                self.db.execute("INSERT OR IGNORE INTO fights VALUES (?, ?)", (digest, _pack(slim)))
+            digests[Path(path).name] = digest
+        key = _run_key(result["run_json"], digests)
+        summary, skipped = result["summary"], result["skipped"]
+        self.db.execute(
+            "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
+            (key, _pack(summary) if summary is not None else None, skipped, json.dumps(digests)),
+        )
+        return IndexedRun(folder, key, summary, skipped, digests)
+
+
+def read_run_folder(folder: Path) -> dict[str, Any]:
+    """Read one run folder whole (in a worker process): its files' digests, slim fights, summary."""
+    files, problems, slims = [], [], {}
+    try:
+        run_json = (folder / RUN_FILE).read_bytes()
+    except OSError:
+        run_json = b""
+    for path in fight_files(folder):
+        try:
+            stat = path.stat()
+            data = path.read_bytes()
+        except OSError as err:
+            problems.append(f"{path}: cannot read ({err.strerror or err})")
+            continue
+        slim = None
+        try:
+            slim = read_slim_fight(path, data)
+            slims[path] = slim
+        except ResultsError as err:
+            problems.append(str(err))
+        files.append((str(path.resolve()), stat.st_size, stat.st_mtime_ns, _digest(data), slim))
+    summary, skipped = None, None
+    try:
+        info = read_info(folder)
+        run = run_from_slim(folder, info, slims)
+        if not run.fights:
+            raise ResultsError("no usable fight" + _first_reasons(problems + run.ignored))
+        summary = summarize_run(run)
+        summary["ignored"] = problems + run.ignored
+        summary["info"] = info
+    except (ResultsError, HarnessError) as err:
+        skipped = str(err)
+    except (KeyError, TypeError, ValueError) as err:  # a run.json that is JSON but not ours
+        skipped = f"{folder}: not a run of this harness ({type(err).__name__}: {err})"
+    return {"files": files, "run_json": run_json, "summary": summary, "skipped": skipped}
+
+
+def _first_reasons(reasons: list[str], shown: int = 3) -> str:
+    """The first few reasons a folder's files were left out, and how many more there are."""
+    if not reasons:
+        return " in cases/"
+    more = f"; and {len(reasons) - shown} more" if len(reasons) > shown else ""
+    return ": " + "; ".join(reasons[:shown]) + more

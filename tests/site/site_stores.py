@@ -1,0 +1,68 @@
+"""Results stores for the site's tests: real run files re-dated, and hand-made runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.files import write_json
+from bench.store.run_folder import write_case_result
+from result_factory import case_result, fighter
+
+FIXTURE_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "quick-run"
+HOSTILE = '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+
+
+def hand_made_run(
+    run_dir: Path,
+    run_id: str,
+    *,
+    commit: str = "a" * 40,
+    started: str = "2026-12-01T10:00:00+00:00",
+    host: str = "vm",
+    description: str = "hand-made case",
+    dataset: str = "moons",
+    david_seconds: float = 0.004,
+) -> Path:
+    """A run of two seeds of one fair case, David against Keras, with run.json."""
+    cases = {}
+    for seed in range(2):
+        result = case_result(
+            "moons",
+            seed,
+            run_id=run_id,
+            description=description,
+            dataset=dataset,
+            david=fighter(epoch_seconds=[david_seconds * (1 + 0.01 * k) for k in range(6)]),
+            keras=fighter(epoch_seconds=[0.02 * (1 + 0.01 * k) for k in range(6)]),
+        )
+        write_case_result(run_dir, result)
+        cases[seed] = result["config_fingerprint"]
+    write_json(run_dir / "run.json", run_info(run_id, commit, started, host, cases))
+    return run_dir
+
+
+def run_info(
+    run_id: str, commit: str, started: str, host: str, plan: dict[int, str]
+) -> dict[str, Any]:
+    """run.json as `bench run` writes it, with the fields the site reads."""
+    return {
+        "schema_version": 2,
+        "run_id": run_id,
+        "suite": {"name": "quick", "path": "quick.toml", "description": "hand-made"},
+        "started": started,
+        "finished": started,
+        "case_names": ["moons"],
+        "plan": [
+            {"case": "moons", "seed": seed, "config_fingerprint": digest}
+            for seed, digest in plan.items()
+        ],
+        "environment": {
+            "git_commit": commit,
+            "host": host,
+            "cpu": f"CPU of {host}",
+            "cores": 2,
+            "blas": [{"library": "openblas 0.3.30", "architecture": "Haswell", "threads": 2}],
+        },
+        "load_average_max": 9.5,
+    }
