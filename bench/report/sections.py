@@ -10,6 +10,7 @@ from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from bench.judging.verdict import Verdict, judge, scoreboard
 from bench.run.blas_kernels import older_kernels
 from bench.run.machine_load import busy_warning
+from bench.store.phases import REPORT_REST, active_breakdown
 from bench.store.records import Fight
 from bench.store.run_folder import Run
 from bench.wording import display_name
@@ -20,6 +21,7 @@ from .case_section import case_section, speed_cell
 from .claims_section import claims_section
 from .document import Block, Document, Heading, Paragraph, Table
 from .machines import parallel_note
+from .phases_section import phases_section
 from .scaling_section import scaling_section
 from .trend_section import trend_section
 
@@ -43,6 +45,7 @@ def build_document(run: Run) -> Document:
         blocks += case_section(index, fights, verdicts[case])
     blocks += trend_section(run)
     blocks += _environment_section(run.info)
+    blocks += phases_section(run.info.get("phases"), active_breakdown(rest=REPORT_REST))
     return Document(title, blocks)
 
 
