@@ -88,6 +88,13 @@ def active_breakdown(rest: str | None = None) -> dict[str, Any]:
     return {} if clock is None else clock.breakdown(rest)
 
 
+def add_to_active(phase: str, seconds: float) -> None:
+    """Count seconds in a phase of the active clock (nothing when no clock runs)."""
+    clock = _active.get()
+    if clock is not None:
+        clock.add(phase, seconds)
+
+
 @contextmanager
 def timed(phase: str) -> Iterator[None]:
     """Add the block's seconds to the active clock's phase (nothing when no clock runs)."""
