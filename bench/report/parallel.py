@@ -59,11 +59,16 @@ def _share_out(wall: float, children: list[dict[str, float]]) -> None:
         add_to_active(phase, wall * spent / total)
 
 
-def _cpus() -> int:
+def _cpu_count() -> int:
     try:
-        count = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        count = os.cpu_count() or 1
+        return os.cpu_count() or 1
+
+
+def _cpus() -> int:
+    """The processes the pictures may use: one per CPU, or fewer if the variable says so."""
+    count = _cpu_count()
     limit = os.environ.get(WORKERS_VARIABLE, "").strip()
     if not limit:
         return count
