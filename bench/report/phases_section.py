@@ -39,7 +39,8 @@ def _summary(run_phases: Any, report_phases: Mapping[str, Any]) -> str:
         parts.append(
             f"The run took {wall:.1f} s of wall time for {training:.1f} s of training (the "
             f"fighters' timed updates, summed): {ratio}. Phases in the workers are summed over "
-            "fighters; fights resumed from an earlier run are not counted."
+            "fighters (and over fights run side by side on Dask, where the workers' start-up is "
+            "not counted); fights resumed from an earlier run are not counted."
         )
     report = float(report_phases.get("wall_seconds") or 0.0)
     parts.append(
