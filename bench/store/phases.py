@@ -18,7 +18,7 @@ from typing import Any
 RUN_PHASES = {
     "worker_startup": "starting the fighters' workers (importing their frameworks)",
     "data": "building or loading the data, preflight",
-    "setup": "in the workers: building each model, loading data and the fair start",
+    "setup": "in the workers: model, data, fair start, the framework's untimed work",
     "training": "training: the fighters' timed updates",
     "evaluation": "in the workers: whole-set loss and accuracy after epochs",
     "boundaries": "in the workers: decision boundaries and their snapshots, final metrics",
