@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-from bench.store.run_folder import CASES_DIR, ResultsError, load_run
+from bench.store.phases import REPORT_REST, PhaseClock
+from bench.store.run_folder import CASES_DIR, RUN_FILE, ResultsError, load_run, load_run_info
 
-from ..files import write_bytes, write_text
+from ..files import write_bytes, write_json, write_text
+from .document import Document
 from .html import to_html
 from .markdown import FIGURES_DIR, to_markdown
 from .sections import build_document
@@ -19,19 +22,38 @@ _OUR_FIGURE = re.compile(r"(\d{2,}-.*-(loss|boundaries|evolution|confusion)|tren
 
 def render_report(run_dir: str | Path) -> dict[str, Path]:
     """Write report.md (+ figures/) and report.html into a run folder; return their paths."""
-    run = load_run(Path(run_dir))
-    if not run.fights:
-        raise ResultsError(f"{run.run_dir}: no case results in {CASES_DIR}/ yet, nothing to report")
-    document = build_document(run)
-    figures = run.run_dir / FIGURES_DIR
+    clock = PhaseClock()
+    with clock.running():
+        with clock.timing("reading"):
+            run = load_run(Path(run_dir))
+        if not run.fights:
+            raise ResultsError(
+                f"{run.run_dir}: no case results in {CASES_DIR}/ yet, nothing to report"
+            )
+        document = build_document(run)
+        with clock.timing("writing"):
+            paths = _write(run.run_dir, document)
+    _record_phases(run.run_dir, clock.breakdown(rest=REPORT_REST))
+    return paths
+
+
+def _write(run_dir: Path, document: Document) -> dict[str, Path]:
+    figures = run_dir / FIGURES_DIR
     files = document.files()
     for filename, data in files.items():
         write_bytes(figures / filename, data)
     _remove_stale_figures(figures, set(files))
-    paths = {"markdown": run.run_dir / MARKDOWN_FILE, "html": run.run_dir / HTML_FILE}
+    paths = {"markdown": run_dir / MARKDOWN_FILE, "html": run_dir / HTML_FILE}
     write_text(paths["markdown"], to_markdown(document))
     write_text(paths["html"], to_html(document))
     return paths
+
+
+def _record_phases(run_dir: Path, breakdown: dict[str, Any]) -> None:
+    """Keep the report's own phases in run.json beside the run's (not for a folder without)."""
+    info = load_run_info(run_dir)
+    if info:
+        write_json(run_dir / RUN_FILE, {**info, "report_phases": breakdown})
 
 
 def _remove_stale_figures(folder: Path, keep: set[str]) -> None:

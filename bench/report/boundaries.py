@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import io
 from typing import Any
 
 import numpy as np
 from matplotlib.colors import ListedColormap
+from PIL import Image
 
 from bench.store.records import Fight
 from bench.wording import display_name
@@ -118,34 +118,46 @@ def boundary_evolution(fight: Fight) -> tuple[bytes, bytes] | None:
 
 
 def _animation(fight, x, colours, epochs, frames, n_classes) -> bytes:
-    """One frame per recorded epoch, every fighter side by side: an animated GIF."""
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    """One frame per recorded epoch, every fighter side by side: an animated GIF.
 
+    The axes and test points are drawn once; a frame replaces only the shading that changed
+    (clearing and redrawing every panel per frame cost most of the report's time)."""
     names = list(frames)
     rows, cols = grid_shape(len(names))
     with figure(rows, cols, figsize=(2.6 * cols, 2.6 * rows + 0.4), squeeze=False) as (fig, axes):
+        fig.set_dpi(GIF_DPI)
         flat = axes.ravel()
         for ax in flat[len(names) :]:
             ax.set_axis_off()
-
-        def draw(frame: int) -> None:
-            epoch = epochs[frame]
+        for ax, name in zip(flat, names, strict=False):
+            # Above the shading drawn later, as when the points were drawn after it.
+            ax.scatter(x[:, 0], x[:, 1], c=colours, s=4, linewidths=0, zorder=2)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(display_name(name), fontsize=8)
+        title = fig.suptitle("", fontsize=9)
+        shown: dict[str, tuple[int, list[Any]]] = {}  # per fighter: its epoch shaded, artists
+        images = []
+        for epoch in epochs:
             for ax, name in zip(flat, names, strict=False):
-                ax.clear()
                 known = [e for e in frames[name] if e <= epoch]
-                if known:
-                    _shade(ax, frames[name][max(known)], n_classes)
-                ax.scatter(x[:, 0], x[:, 1], c=colours, s=4, linewidths=0)
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.set_title(display_name(name), fontsize=8)
-            fig.suptitle(f"Decision boundaries, seed {fight.seed}: epoch {epoch}", fontsize=9)
-
-        animation = FuncAnimation(fig, draw, frames=len(epochs))
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "boundaries.gif"
-            animation.save(path, writer=PillowWriter(fps=1), dpi=GIF_DPI)
-            return path.read_bytes()
+                if not known or shown.get(name, (None,))[0] == max(known):
+                    continue
+                for artist in shown.pop(name, (None, []))[1]:
+                    artist.remove()
+                before = set(ax.get_children())
+                _shade(ax, frames[name][max(known)], n_classes)
+                added = [a for a in ax.get_children() if a not in before]
+                shown[name] = (max(known), added)
+            title.set_text(f"Decision boundaries, seed {fight.seed}: epoch {epoch}")
+            fig.canvas.draw()
+            # Opaque frames go to GIF as RGB, as matplotlib's PillowWriter does: a better palette.
+            images.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB"))
+        buffer = io.BytesIO()
+        images[0].save(
+            buffer, format="GIF", save_all=True, append_images=images[1:], duration=1000, loop=0
+        )
+        return buffer.getvalue()
 
 
 def _shade(ax: Any, boundary: dict[str, Any], n_classes: int) -> None:

@@ -10,6 +10,7 @@ from bench.judging.parity import EARLY_EPOCHS, PARITY_TOLERANCE, check_parity
 from bench.judging.rounds import DRAW, FORFEIT_TEST, NO_CONTEST_TEST
 from bench.judging.stats import wilson_interval
 from bench.judging.verdict import CaseVerdict
+from bench.store.phases import timed
 from bench.store.records import DAVID, Fight
 from bench.store.speed import verdict_speedup
 from bench.wording import display_name
@@ -98,23 +99,26 @@ def case_section(
 
 def _pictures(index: int, case: str, fights: Sequence[Fight]) -> list[Block]:
     stem = f"{index + 1:02d}-{_slug(case)}"
-    blocks: list[Block] = [
-        Figure(f"{stem}-loss.png", f"Loss curves, {case}", plots.loss_curves(fights))
-    ]
+    with timed("figures"):
+        loss = plots.loss_curves(fights)
+    blocks: list[Block] = [Figure(f"{stem}-loss.png", f"Loss curves, {case}", loss)]
     # The first seed with a boundary to draw: seed 0 unless every fighter failed there.
     for fight in fights:
-        boundary = boundaries.decision_boundaries(fight)
+        with timed("figures"):
+            boundary = boundaries.decision_boundaries(fight)
         if boundary:
             blocks.append(
                 Figure(f"{stem}-boundaries.png", f"Decision boundaries, {case}", boundary)
             )
-            evolution = boundaries.boundary_evolution(fight)
+            with timed("animations"):
+                evolution = boundaries.boundary_evolution(fight)
             if evolution:
                 strip, gif = evolution
                 alt = f"Decision boundaries during training, {case}"
                 blocks.append(Animation(f"{stem}-evolution.gif", alt, gif, strip))
             break
-    confusion = plots.confusion_matrices(fights)
+    with timed("figures"):
+        confusion = plots.confusion_matrices(fights)
     if confusion:
         blocks.append(Figure(f"{stem}-confusion.png", f"Confusion matrices, {case}", confusion))
     return blocks

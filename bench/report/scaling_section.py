@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bench.judging.scaling import Crossover, Growth, Point, case_points, crossover, growth
 from bench.judging.verdict import CaseVerdict
+from bench.store.phases import timed
 from bench.store.records import DAVID, Fight
 from bench.wording import display_name
 
@@ -25,6 +26,8 @@ def scaling_section(
     opponents = [name for name in fighters if name != DAVID]
     turns = [crossover(points, _speed_rounds(verdicts, name), name) for name in opponents]
     growths = {name: growth(points, name) for name in fighters}
+    with timed("figures"):
+        picture = plots.scaling(points, fighters, turns)
     return [
         Heading(2, "Scaling"),
         Paragraph(
@@ -38,7 +41,7 @@ def scaling_section(
         Figure(
             "scaling.png",
             "Time per training step against FLOPs per step, log-log, every fighter",
-            plots.scaling(points, fighters, turns),
+            picture,
         ),
         Table(
             ["fighter", "growth exponent [95%]", "sizes", "fastest step", "slowest step"],

@@ -11,16 +11,19 @@ from bench.judging.verdict import CaseVerdict, judge, scoreboard
 from bench.run.blas_kernels import older_kernels
 from bench.run.machine_load import busy_warning
 from bench.store.compact import is_compact
+from bench.store.phases import REPORT_REST, active_breakdown
 from bench.store.records import Fight
 from bench.store.run_folder import Run
 from bench.wording import display_name
 
 from ..fighters.roster import ROSTER
 from ..wording import MISSING, flatten
-from .case_section import case_section, speed_cell
+from .case_section import speed_cell
 from .claims_section import claims_section
 from .document import Block, Document, Heading, Paragraph, Table
 from .machines import parallel_note
+from .parallel import case_sections
+from .phases_section import phases_section
 from .scaling_section import scaling_section
 from .trend_section import trend_section
 
@@ -40,10 +43,12 @@ def build_document(run: Run) -> Document:
     blocks += _card(every, opponents, list(by_case))
     blocks += _fighters_section(run.fights)
     blocks += scaling_section(by_case, verdicts)
-    for index, (case, fights) in enumerate(by_case.items()):
-        blocks += case_section(index, fights, verdicts[case])
+    jobs = [(index, fights, verdicts[case]) for index, (case, fights) in enumerate(by_case.items())]
+    for section in case_sections(jobs):
+        blocks += section
     blocks += trend_section(run)
     blocks += _environment_section(run.info)
+    blocks += phases_section(run.info.get("phases"), active_breakdown(rest=REPORT_REST))
     return Document(title, blocks)
 
 

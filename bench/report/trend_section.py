@@ -6,6 +6,7 @@ import math
 
 from bench.judging.change_points import MINIMUM, PENALTY, Step, history_steps
 from bench.store.history import read_history
+from bench.store.phases import timed
 from bench.store.run_folder import ResultsError, Run
 from bench.store.speed import GATE_SPEED
 from bench.wording import display_name
@@ -31,6 +32,8 @@ def trend_section(run: Run) -> list[Block]:
         run_id=history["run_id"].astype(str), commit=history["commit"].fillna("").astype(str)
     )
     steps = history_steps(history)
+    with timed("figures"):
+        picture = plots.trend(history, steps)
     return [
         Heading(2, "Trend"),
         Paragraph(
@@ -38,7 +41,7 @@ def trend_section(run: Run) -> list[Block]:
             "this run folder (one point per run, labelled by commit). David's speed-up is the "
             f"regression gate's: the ratio of {GATE_SPEED['fair']}s in fair cases."
         ),
-        Figure("trend.png", f"trend over {runs} runs", plots.trend(history, steps)),
+        Figure("trend.png", f"trend over {runs} runs", picture),
         *_steps_blocks(steps, runs),
     ]
 

@@ -6,6 +6,7 @@ assembles the fight's result: the records, and in fair mode each pair's parity w
 
 from __future__ import annotations
 
+import time
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,6 +20,7 @@ from bench.run.environment import describe_machine
 from bench.run.metrics import max_weight_difference
 from bench.run.pool import WorkerPool
 from bench.run.train import FighterTask, empty_record
+from bench.store.phases import PHASES_KEY, PhaseClock
 from bench.store.records import DAVID
 from bench.store.run_folder import SCHEMA_VERSION
 
@@ -81,7 +83,9 @@ def run_fight(
     progress: FightProgress,
 ) -> dict[str, Any]:
     """Train every fighter of a case on one seed; return the schema-shaped result."""
-    data = case_data(case, seed, cache_dir)
+    clock = PhaseClock()
+    with clock.timing("data"):
+        data = case_data(case, seed, cache_dir)
     records: dict[str, dict[str, Any]] = {}
     for task in fighter_tasks(case, seed, data, cache_dir):
         progress.fighter(task.fighter, task.epochs)
@@ -94,9 +98,13 @@ def run_fight(
             why = f"not supported by {task.fighter}: {task.dtype} (it trains in {config.dtypes[0]})"
             records[task.fighter] = empty_record("unsupported", why)
             continue
+        asked = time.perf_counter()
         record = pool.run(task, case.time_limit, progress.epoch)
+        _count_worker(clock, record, time.perf_counter() - asked)
         records[task.fighter] = {**empty_record("failed", None), **record}
     weights = {name: record.pop("weights", None) for name, record in records.items()}
+    with clock.timing("parity"):
+        parity = _parity(records, weights) if case.mode == "fair" else None
     case_info = case.as_dict()
     layers = case.layers(data.n_features, data.n_classes)
     case_info["model"] = {"layers": layers, "loss": case.loss_for(data.n_classes), "l2": case.l2}
@@ -114,9 +122,18 @@ def run_fight(
             else None
         ),
         "fighters": records,
-        "parity": _parity(records, weights) if case.mode == "fair" else None,
+        "parity": parity,
         "machine": describe_machine(pool.env),
+        PHASES_KEY: clock.seconds,  # the ledger takes it out for run.json: not the fight's file
     }
+
+
+def _count_worker(clock: PhaseClock, record: dict[str, Any], waited: float) -> None:
+    """Add a fighter's worker phases to the fight's, and the rest of the wait as messaging."""
+    phases = record.pop(PHASES_KEY, None) or {}
+    for phase, seconds in phases.items():
+        clock.add(phase, seconds)
+    clock.add("messaging", max(0.0, waited - sum(phases.values())))
 
 
 def failed_fight(

@@ -13,6 +13,7 @@ from typing import Any
 from bench.plan.case import Case
 from bench.run.machine_load import LoadWatch
 from bench.run.progress import Progress
+from bench.store.phases import PHASES_KEY, PhaseClock
 from bench.store.records import Fight
 from bench.store.run_folder import ResultsError, case_file, read_case_result, write_case_result
 from bench.store.summary import Summary
@@ -106,10 +107,17 @@ def describe_fight(fight: Fight) -> str:
 class Ledger:
     """Writes each result as it arrives, keeps summary.csv current and counts the outcome."""
 
-    def __init__(self, run_dir: Path, progress: Progress, load: LoadWatch | None = None):
+    def __init__(
+        self,
+        run_dir: Path,
+        progress: Progress,
+        load: LoadWatch | None = None,
+        clock: PhaseClock | None = None,
+    ):
         self.run_dir = run_dir
         self.progress = progress
         self.load = load  # sampled after each fight: was the machine busy while it was timed?
+        self.clock = clock or PhaseClock()  # where the time of the fights run here went
         self.summary = Summary(run_dir)
         self.outcome = RunOutcome(run_dir, 0, 0, 0)
 
@@ -125,6 +133,8 @@ class Ledger:
     ) -> Fight | None:
         """Write one fight's result (atomically, schema-checked), then the summary; a fight that
         could not take place never replaces a finished result of the same run (None)."""
+        for phase, seconds in (result.pop(PHASES_KEY, None) or {}).items():
+            self.clock.add(phase, seconds)
         finished = self._finished(planned, result) if result.get("error") else None
         if finished is not None:
             self.summary.add(finished)
@@ -134,9 +144,10 @@ class Ledger:
                 "kept, not overwritten"
             )
             return None
-        fight = write_case_result(self.run_dir, result)
-        self.summary.add(fight)
-        self.summary.write()
+        with self.clock.timing("writing"):
+            fight = write_case_result(self.run_dir, result)
+            self.summary.add(fight)
+            self.summary.write()
         self.outcome.finished += 1
         if self.load is not None:
             self.load.sample()

@@ -27,6 +27,7 @@ from bench.run.lock import LOCK_FILE, RunLock
 from bench.run.machine_load import LoadWatch
 from bench.run.pool import WorkerPool
 from bench.run.progress import Progress
+from bench.store.phases import PhaseClock
 from bench.store.run_folder import (
     CASES_DIR,
     RUN_FILE,
@@ -211,6 +212,7 @@ def _run_locked(
     parallel: tuple[int, str | None],
 ) -> RunOutcome:
     jobs, scheduler = parallel
+    clock = PhaseClock()
     previous = load_run_info(run_dir)
     recorded = (previous.get("suite") or {}).get("name") if previous else None
     if previous and recorded != suite.name:
@@ -219,7 +221,8 @@ def _run_locked(
             "choose another --out folder"
         )
     _check_paths(run_dir, [(case, seed) for case in cases for seed in case.seeds])
-    fingerprints = preflight(suite, cases, cache)
+    with clock.timing("data"):
+        fingerprints = preflight(suite, cases, cache)
     run_info = {
         "schema_version": SCHEMA_VERSION,
         "run_id": previous.get("run_id") or run_dir.name,
@@ -244,12 +247,14 @@ def _run_locked(
         "environment": describe_environment(),
         "execution": execution(jobs, scheduler),
         "load_average_max": None,
+        # Where this invocation's wall time went (fights resumed from an earlier one: none).
+        "phases": None,
     }
     load = LoadWatch(previous.get("load_average_max"))
     write_json(run_dir / RUN_FILE, run_info)
     progress.total = len(run_info["plan"])
     fights = plan_fights(run_dir, run_info["run_id"], cases, fingerprints)
-    ledger = Ledger(run_dir, progress, load)
+    ledger = Ledger(run_dir, progress, load, clock)
     if jobs > 1 or scheduler:
         # Dask is imported only for a parallel run.
         from bench.run.dask_cluster import fight_on_dask
@@ -271,6 +276,7 @@ def _run_locked(
     outcome = ledger.close()
     load.sample()
     run_info["load_average_max"] = load.highest
+    run_info["phases"] = clock.breakdown()
     run_info["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_json(run_dir / RUN_FILE, run_info)
     return outcome
@@ -284,8 +290,9 @@ def _fight_here(
     with pool:
         # Every worker the run needs starts now: their frameworks import side by side, and the
         # first fight waits for them all, so that none is timed while another imports.
-        pool.start(needed_fighters(fights))
-        pool.wait_ready(max((planned.case.time_limit for planned in fights), default=0.0))
+        with ledger.clock.timing("worker_startup"):
+            pool.start(needed_fighters(fights))
+            pool.wait_ready(max((planned.case.time_limit for planned in fights), default=0.0))
         for planned in fights:
             if planned.kept is not None:
                 ledger.keep(planned)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from bench.datasets import Dataset, load_dataset
 from bench.fighters.base import Unsupported
@@ -28,6 +29,7 @@ from bench.run.metrics import (
     predicted_labels,
     prediction_loss,
 )
+from bench.store.phases import PHASES_KEY
 
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax")  # outputs whose values must be probabilities
 PROBABILITY_TOLERANCE = 1e-4  # float32 rounding of a sigmoid or a softmax row, with room
@@ -104,6 +106,7 @@ def run_task(
     except Exception as err:  # a fighter's failure is a result, not the end of the run
         record.update(reason=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
     record["wall_seconds"] = time.perf_counter() - started
+    record[PHASES_KEY] = _worker_phases(record)
     return record
 
 
@@ -127,6 +130,18 @@ def _convention_optimizer(task: FighterTask, model_class: type) -> tuple[dict, s
         f"{scaled_words(task.optimizer, factor)}: its declared loss convention, "
         f"{convention.describe()}, makes its gradients {factor:g} times Keras's{short}",
     )
+
+
+def _worker_phases(record: dict[str, Any]) -> dict[str, float]:
+    """The worker's wall time split into the run's phases; setup is what the others leave."""
+    snapshots = record.pop("snapshot_seconds", 0.0)
+    phases = {
+        "training": record.get("train_seconds") or 0.0,
+        "evaluation": (record.get("evaluation_seconds") or 0.0) - snapshots,
+        "boundaries": snapshots + record.pop("final_seconds", 0.0),
+    }
+    phases["setup"] = max(0.0, record["wall_seconds"] - sum(phases.values()))
+    return phases
 
 
 def load_task_data(task: FighterTask) -> Dataset:
@@ -215,26 +230,37 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
     }
     last: dict[str, np.ndarray] = {}
     peak = memory.PeakMemory()
-    evaluating = [0.0]
+    evaluating = [0.0, 0.0]  # seconds: all of the harness's work after epochs, its snapshots
+    # The harness's own predictions use one BLAS thread: on a busy machine OpenBLAS's threads
+    # made a whole-set forward pass 15-40x slower than one thread, for the same bits.
+    one_thread = ThreadpoolController()
 
     def after_epoch(epoch: int, logs: dict[str, float]) -> bool:
         peak.checkpoint()  # the epoch's updates are over: what follows is the harness's
         started = time.perf_counter()
         history["epoch_seconds"].append(checked_seconds(logs, epoch))
-        for prefix, x, y in (("", data.x_train, data.y_train), ("val_", data.x_test, data.y_test)):
-            probabilities = checked_probabilities(model.predict_proba(x), len(x), task.layers)
-            last[prefix] = probabilities
-            loss = prediction_loss(y, probabilities, task.loss, data.n_classes)
-            history[f"{prefix}loss"].append(loss)
-            history[f"{prefix}accuracy"].append(
-                float((predicted_labels(probabilities) == y).mean())
-            )
-        if epoch in task.snapshot_epochs and grid is not None:
-            probabilities = checked_probabilities(model.predict_proba(grid), len(grid), task.layers)
-            snapshot = decision_boundary(
-                probabilities, extent, SNAPSHOT_RESOLUTION, SNAPSHOT_DECIMALS
-            )
-            record["boundary_snapshots"].append({"epoch": epoch, "values": snapshot["values"]})
+        with one_thread.limit(limits=1, user_api="blas"):
+            for prefix, x, y in (
+                ("", data.x_train, data.y_train),
+                ("val_", data.x_test, data.y_test),
+            ):
+                probabilities = checked_probabilities(model.predict_proba(x), len(x), task.layers)
+                last[prefix] = probabilities
+                loss = prediction_loss(y, probabilities, task.loss, data.n_classes)
+                history[f"{prefix}loss"].append(loss)
+                history[f"{prefix}accuracy"].append(
+                    float((predicted_labels(probabilities) == y).mean())
+                )
+            if epoch in task.snapshot_epochs and grid is not None:
+                snapshot_started = time.perf_counter()
+                probabilities = checked_probabilities(
+                    model.predict_proba(grid), len(grid), task.layers
+                )
+                snapshot = decision_boundary(
+                    probabilities, extent, SNAPSHOT_RESOLUTION, SNAPSHOT_DECIMALS
+                )
+                record["boundary_snapshots"].append({"epoch": epoch, "values": snapshot["values"]})
+                evaluating[1] += time.perf_counter() - snapshot_started
         report(epoch, history["loss"][-1])
         evaluating[0] += time.perf_counter() - started
         peak.restart()
@@ -254,6 +280,7 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
         )
     record["peak_memory_bytes"] = peak.bytes
     record["evaluation_seconds"] = evaluating[0]
+    record["snapshot_seconds"] = evaluating[1]
     seconds = history["epoch_seconds"]
     if not seconds:
         raise BadNumbers(
@@ -265,6 +292,22 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
     if history["diverged_at"] is not None:
         record.update(status="diverged", reason=f"diverged at epoch {history['diverged_at']}")
         return
+    finishing = time.perf_counter()
+    with one_thread.limit(limits=1, user_api="blas"):
+        _finish(task, model, data, record, history, last)
+    record["final_seconds"] = time.perf_counter() - finishing
+    record["status"] = "ok"
+
+
+def _finish(
+    task: FighterTask,
+    model: Any,
+    data: Dataset,
+    record: dict[str, Any],
+    history: dict[str, Any],
+    last: dict[str, np.ndarray],
+) -> None:
+    """The trained fighter's metrics, final decision boundary and (fair mode) weights."""
     record["metrics"] = fighter_metrics(
         data, last[""], last["val_"], history, task.loss, task.target_accuracy
     )
@@ -279,4 +322,3 @@ def _train(task: FighterTask, model: Any, record: dict[str, Any], report: EpochR
             (np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
             for w, b in model.get_weights()
         ]
-    record["status"] = "ok"

@@ -274,3 +274,22 @@ def test_a_seed_whose_data_cannot_be_built_is_recorded_and_summarised(tmp_path):
     summary = pd.read_csv(tmp_path / "run" / "summary.csv")
     assert list(summary.fighter) == ["david", "sklearn"] and set(summary.status) == {"failed"}
     assert summary.dataset_fingerprint.isna().all()
+
+
+def test_run_json_says_where_the_time_went(tiny_run):
+    run_dir, _ = tiny_run
+    breakdown = load_run_info(run_dir)["phases"]
+    phases = breakdown["phases"]
+    expected = {"data", "worker_startup", "setup", "training", "evaluation", "boundaries"}
+    assert expected | {"messaging", "parity", "writing"} == set(phases)
+    fights = load_run(run_dir).fights
+    training = sum(r.train_seconds or 0 for f in fights for r in f.fighters.values())
+    assert phases["training"] == pytest.approx(training, abs=0.01)
+    # The workers evaluated every epoch and drew 2-D boundaries: both took time, apart from
+    # training; and no phase is longer than the run.
+    assert phases["evaluation"] > 0 and phases["boundaries"] > 0
+    assert sum(phases.values()) <= breakdown["wall_seconds"]
+    # The phases go to run.json only: a fight's own file holds no trace of them.
+    for path in (run_dir / "cases").glob("*.json"):
+        text = path.read_text()
+        assert "phase_seconds" not in text and "snapshot_seconds" not in text

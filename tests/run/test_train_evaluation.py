@@ -1,0 +1,71 @@
+"""A fighter's task in its worker: the harness's evaluation around the timed updates."""
+
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from bench.plan.preflight import case_data
+from bench.plan.suite import load_suite
+from bench.run.executor import fighter_tasks
+from bench.run.train import run_task
+from bench.store.phases import PHASES_KEY
+from numpy_nn import Network
+
+
+def blas_threads() -> int:
+    return max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+class RecordingNetwork(Network):
+    """David, noting NumPy's BLAS threads at each prediction and each training step."""
+
+    predicting: list[int] = []
+    training: list[int] = []
+
+    def predict_proba(self, x):
+        RecordingNetwork.predicting.append(blas_threads())
+        return super().predict_proba(x)
+
+    def _backward(self, *args, **kwargs):
+        RecordingNetwork.training.append(blas_threads())
+        return super()._backward(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def moons_task(tmp_path_factory):
+    suite = load_suite("quick")
+    case = next(c for c in suite.cases if c.name == "moons-float64")
+    cache = str(tmp_path_factory.mktemp("cache"))
+    data = case_data(case, 0, cache)
+    return next(t for t in fighter_tasks(case, 0, data, cache) if t.fighter == "david")
+
+
+def test_the_harness_predicts_on_one_blas_thread_and_trains_on_the_fighters(moons_task):
+    RecordingNetwork.predicting.clear()
+    RecordingNetwork.training.clear()
+    with threadpool_limits(2, user_api="blas"):
+        record = run_task(moons_task, RecordingNetwork)
+        after = blas_threads()
+    assert record["status"] == "ok", record["reason"]
+    # Every epoch's two whole-set predictions, the snapshots and the final boundary: one thread,
+    # (a busy machine made OpenBLAS's threads 15-40x slower there, for the same bits).
+    assert len(RecordingNetwork.predicting) >= 2 * moons_task.epochs + 1
+    assert set(RecordingNetwork.predicting) == {1}
+    # The timed updates keep the process's own setting, before, between and after evaluations.
+    assert set(RecordingNetwork.training) == {2} and after == 2
+
+
+def test_a_task_splits_its_wall_time_into_phases(moons_task):
+    record = run_task(moons_task, Network)
+    phases = record[PHASES_KEY]
+    assert set(phases) == {"setup", "training", "evaluation", "boundaries"}
+    assert phases["training"] == record["train_seconds"]
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert sum(phases.values()) == pytest.approx(record["wall_seconds"])
+    # Snapshots moved from evaluation to boundaries; together they are the harness's per-epoch
+    # work the record has always reported.
+    assert (
+        phases["evaluation"]
+        < record["evaluation_seconds"]
+        < phases["evaluation"] + phases["boundaries"]
+    )
+    assert "snapshot_seconds" not in record and "final_seconds" not in record
