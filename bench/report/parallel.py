@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from bench.errors import HarnessError
-from bench.judging.verdict import Verdict
+from bench.judging.verdict import CaseVerdict
 from bench.store.phases import PhaseClock, active_breakdown, add_to_active
 from bench.store.records import Fight
 
@@ -24,7 +24,7 @@ from .document import Block
 PICTURE_PHASES = ("figures", "animations")
 WORKERS_VARIABLE = "BENCH_REPORT_WORKERS"  # at most this many processes (1: none, in-process)
 
-CaseJob = tuple[int, Sequence[Fight], Sequence[Verdict]]
+CaseJob = tuple[int, Sequence[Fight], Sequence[CaseVerdict]]
 
 
 def case_sections(jobs: Sequence[CaseJob]) -> list[list[Block]]:
