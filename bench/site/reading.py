@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.store.integrity import why_untrusted
 from bench.store.records import Fight
 from bench.store.run_folder import (
     CASES_DIR,
@@ -53,8 +54,13 @@ def read_slim_fight(path: Path, data: bytes) -> dict[str, Any]:
         result = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ResultsError(f"{path}: not valid JSON ({err})") from err
-    result = slim(upgrade(result))
+    full = upgrade(result)
+    result = slim(full)
     validate_case_result(result, path)
+    # The digest covers the whole file as written, grids included: checked before they go.
+    untrusted = why_untrusted(full)
+    if untrusted:
+        raise ResultsError(f"{path}: {untrusted}")
     return result
 
 

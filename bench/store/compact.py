@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.files import json_safe, read_json, write_text
+from bench.store.integrity import with_digest
 from bench.store.run_folder import (
     CASES_DIR,
     RUN_FILE,
@@ -34,12 +35,13 @@ DROPPED = ("decision_boundary", "boundary_snapshots")
 
 
 def compact_result(result: dict[str, Any]) -> dict[str, Any]:
-    """A fight's result without its decision-boundary grids (still valid against the schema)."""
+    """A fight's result without its decision-boundary grids (still valid against the schema),
+    with the content digest of what it now holds."""
     fighters = {
         name: {**record, "decision_boundary": None, "boundary_snapshots": []}
         for name, record in result["fighters"].items()
     }
-    return {**result, "fighters": fighters}
+    return with_digest({**result, "fighters": fighters})
 
 
 def write_compact(run_dir: Path, out_dir: Path) -> Path:

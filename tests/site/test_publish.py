@@ -121,7 +121,7 @@ def test_bad_folders_are_listed_as_skipped_and_never_stop_the_publish(tmp_path):
     tampered = hand_made_run(store / "tampered", "tampered")
     for path in (tampered / "cases").glob("*.json"):
         result = json.loads(path.read_text())
-        result["config_fingerprint"] = "f" * 64  # not the configuration run.json planned
+        result["config_fingerprint"] = "f" * 64  # edited: its content digest no longer matches
         path.write_text(json.dumps(result))
     not_ours = store / "not-ours"
     (not_ours / "cases").mkdir(parents=True)
@@ -135,7 +135,7 @@ def test_bad_folders_are_listed_as_skipped_and_never_stop_the_publish(tmp_path):
     assert "not valid JSON" in reasons[str(corrupt)]
     assert "belongs to run 'foreign'" in reasons[str(foreign)]
     assert "schema_version 99 is not supported" in reasons[str(newer)]
-    assert "earlier configuration" in reasons[str(tampered)]
+    assert "edited or damaged after the run wrote it" in reasons[str(tampered)]
     assert "expected a JSON object" in reasons[str(not_ours)]
     index = (site / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr><td>" + str(store)) == 5
