@@ -370,6 +370,7 @@ def test_a_bad_history_beside_a_run_does_not_block_its_report(tmp_path, capsys, 
 # ------------------------------------------------------------------------- a closed pipe
 
 
+@pytest.mark.slow
 def test_list_into_a_reader_that_stops_early_exits_0_without_a_traceback():
     """`python -m bench list | head -1` ends quietly: no BrokenPipeError traceback."""
     piped = subprocess.run(
