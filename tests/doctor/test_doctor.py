@@ -43,6 +43,7 @@ def examine(pool, path, class_name, **options):
     return diagnose(patient, Options(**settings), pool.log_dir, lambda line: None, pool)
 
 
+@pytest.mark.slow
 def test_the_worked_example_passes_every_check(pool):
     diagnosis = examine(pool, EXAMPLE, "NaiveMoonsNet", problems=["moons", "blobs", "circles"])
     assert diagnosis.failure is None
@@ -118,6 +119,7 @@ def test_a_velocity_applied_before_its_update_parts_at_step_1(pool):
     assert failure.hint.startswith("your weights did not move in the first step: a velocity")
 
 
+@pytest.mark.slow
 def test_a_network_that_raises_crashes_or_hangs_fails_its_check_and_the_pool_goes_on(pool):
     raiser = examine(pool, MISBEHAVING, "Raiser").failure
     assert (raiser.check, raiser.message) == (

@@ -103,6 +103,7 @@ def test_what_the_network_does_not_do_is_refused_as_unsupported(moons, change, m
     assert str(refused.value) == message
 
 
+@pytest.mark.slow
 def test_the_examples_suite_fights_the_naive_network_and_holds_parity_with_david(tmp_path):
     suite = load_suite(ROOT / "examples" / "my_network.toml", seeds=1, fighters=["david", "mine"])
     mine = suite.user_fighters["mine"]

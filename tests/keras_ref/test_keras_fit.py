@@ -29,8 +29,10 @@ CONFIGURATIONS = [
     (KerasNetwork, {}),
     (KerasNetwork, {"steps_per_execution": 3}),  # does not divide 7: one dataset per epoch
     (KerasNetwork, {"steps_per_execution": 7}),
-    pytest.param(
-        KerasNetwork, {"jit_compile": True, "steps_per_execution": "epoch"}, marks=needs_xla_in_fit
+    pytest.param(  # XLA compiles for each test: the slow lane
+        KerasNetwork,
+        {"jit_compile": True, "steps_per_execution": "epoch"},
+        marks=[needs_xla_in_fit, pytest.mark.slow],
     ),
     (CompiledLoopNetwork, {}),
 ]
@@ -165,6 +167,7 @@ def test_a_bad_order_in_a_later_epoch_is_reported_as_itself(moons):
 
 
 @needs_xla_in_fit
+@pytest.mark.slow
 def test_the_moons_article_fight_replays_a_small_last_batch_with_whole_epoch_calls():
     """900 moons at batch 32: 28 full batches and one of 4, all in one call per epoch."""
     x, y = make_moons(900, noise=0.2, random_state=100)

@@ -1,7 +1,7 @@
 """Bad training inputs get a clear ValueError from Goliath, never a silent or foreign failure.
 
-Regression tests for issue 10, item 7: KerasNetwork mapped label -1 to the last class, accepted
-binary labels 2 and 0.5 and string X, and reported NaN in X as "diverged at epoch 1".
+Keras alone would map label -1 to the last class, accept binary labels 2 and 0.5 and string X,
+and report NaN in X as "diverged at epoch 1"; KerasNetwork refuses each by name.
 """
 
 import re

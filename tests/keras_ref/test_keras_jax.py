@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test starts JAX in a process of its own (a minute or more each): the slow lane.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import json, sys

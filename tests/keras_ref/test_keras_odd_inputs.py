@@ -1,6 +1,7 @@
-"""Issue 10, class 7, the keras_ref half: complex X and odd epoch counts (GAPS 7).
+"""Goliath's odd inputs: complex X and epoch counts that are not counts.
 
-numpy_nn's half is in tests/test_network_inputs.py; these import Keras, so they live apart.
+numpy_nn's side is in tests/numpy_nn/test_network_inputs.py; these import Keras, so they live
+apart.
 """
 
 import re
@@ -29,7 +30,7 @@ def built(cls: type) -> KerasNetwork:
 
 @pytest.mark.parametrize("cls", NETWORKS)
 def test_complex_x_is_refused_not_truncated(cls):
-    """issue 10, class 7: complex X was silently truncated to its real part."""
+    """Complex X is refused, not silently truncated to its real part."""
     network = built(cls)
     with pytest.raises(
         ValueError, match=re.escape("X must be numeric (integers or floats), got dtype complex128")
@@ -42,7 +43,7 @@ def test_complex_x_is_refused_not_truncated(cls):
 @pytest.mark.parametrize("cls", NETWORKS)
 @pytest.mark.parametrize("epochs", [True, False, 2.0, "2"])
 def test_epochs_that_are_not_a_count_are_refused(cls, epochs):
-    """issue 10, class 7: `epochs=True` was accepted (as one epoch)."""
+    """`epochs=True` is refused, not taken as one epoch."""
     with pytest.raises(
         ValueError, match=re.escape(f"epochs must be a positive integer, got {epochs!r}")
     ):
@@ -51,7 +52,7 @@ def test_epochs_that_are_not_a_count_are_refused(cls, epochs):
 
 @pytest.mark.parametrize("cls", NETWORKS)
 def test_numpy_integer_epochs_train_like_python_ints(cls):
-    """issue 10, class 7: `np.int64` epochs were rejected."""
+    """`np.int64` epochs are a count like any int."""
     by_numpy = cls(BINARY, seed=0).fit(X, Y, epochs=np.int64(3), batch_size=np.int64(2))
     by_python = cls(BINARY, seed=0).fit(X, Y, epochs=3, batch_size=2)
     assert len(by_numpy.loss) == 3

@@ -33,6 +33,7 @@ def run_python(code: str, **environment: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("environment", "onednn", "deterministic"),
     [
@@ -72,6 +73,7 @@ def test_bad_settings_are_refused_at_import(environment, message):
     assert f"ValueError: {message}" in done.stderr
 
 
+@pytest.mark.slow
 def test_xla_under_op_determinism_is_refused_not_silently_dropped():
     """Keras would train without XLA and only warn; a result labelled XLA would be false."""
     code = (

@@ -85,6 +85,7 @@ def test_bound_counts_what_it_says():
     assert Network(LAYERS, optimizer="sgd").training_memory_bytes(1) == 4 * (2 * n_params + rows)
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_epochs():
     """A 100,000-epoch fit stopped after 30 epochs peaks where a 3-epoch fit does."""
     short, _ = training_peak("float32", "adam", epochs=3)

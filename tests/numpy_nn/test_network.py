@@ -18,6 +18,7 @@ def moons():
     return train_test_split(x, y, test_size=0.1, random_state=42)
 
 
+@pytest.mark.slow
 def test_learns_the_moons_article_network(moons):
     x_train, x_test, y_train, y_test = moons
     net = Network(MOONS_ARTICLE_NETWORK, optimizer={"name": "sgd", "learning_rate": 0.01}, seed=0)

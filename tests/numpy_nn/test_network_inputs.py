@@ -1,4 +1,4 @@
-"""Bad data and bad arguments are refused with a ValueError that names them (issue 10, item 7)."""
+"""Bad data and bad arguments are refused with a ValueError that names them."""
 
 import re
 

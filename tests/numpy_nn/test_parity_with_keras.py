@@ -178,14 +178,22 @@ def test_every_output_and_loss(blobs, output, loss, one_hot, goliath):
     ],
     ids=lambda spec: "-".join(str(v) for v in spec.values()),
 )
-@pytest.mark.parametrize("goliath", ["fit", "tf-loop"])
+# model.fit proves each optimiser in the fast lane; the compiled loop repeats it, slowly.
+@pytest.mark.parametrize("goliath", ["fit", pytest.param("tf-loop", marks=pytest.mark.slow)])
 def test_every_optimizer(blobs, optimizer, goliath):
     x, y = blobs
     layers = _two_layer("relu", "softmax", n_in=4, n_out=3)
     assert_parity(fight(layers, x, y, 4, 32, goliath=goliath, optimizer=optimizer))
 
 
-@pytest.mark.parametrize("configuration", ["fit", "xla-spe-epoch", "tf-loop"])
+@pytest.mark.parametrize(
+    "configuration",
+    [
+        "fit",
+        pytest.param("xla-spe-epoch", marks=pytest.mark.slow),
+        pytest.param("tf-loop", marks=pytest.mark.slow),
+    ],
+)
 def test_l2_per_layer_and_global(blobs, configuration):
     x, y = blobs
     layers = _two_layer("relu", "softmax", n_in=4, n_out=3, l2=0.01)  # layer 0: own l2
@@ -235,7 +243,9 @@ def test_native_initializers_match_davids_distributions(init):
         assert david_w.std() == pytest.approx(INITIALIZER_STD[init], rel=0.02)
 
 
-@pytest.mark.parametrize("network_class", [KerasNetwork, CompiledLoopNetwork])
+@pytest.mark.parametrize(
+    "network_class", [KerasNetwork, pytest.param(CompiledLoopNetwork, marks=pytest.mark.slow)]
+)
 def test_native_mode_is_seeded(moons, network_class):
     x, y = moons
     runs = []

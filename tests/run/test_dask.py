@@ -426,6 +426,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(suite_path, cache, tmp_path, 
     assert not list((tmp_path / "run" / "cases").glob("*.json"))
 
 
+@pytest.mark.slow
 def test_a_sequential_run_and_the_listing_never_import_dask(suite_path, cache, tmp_path):
     run_dir = tmp_path / "run"
     args = ["run", str(suite_path), "--out", str(run_dir), "--cache-dir", str(cache)]

@@ -1,7 +1,5 @@
-"""Issue 10: real runs (David only: fast) that resume after the suite changed, meet stray or
-misplaced files, or a dataset that cannot be built. Nothing mixed, nothing lost.
-
-Each test names the numbered defect of issue 10 (or the GAP of its review) it guards.
+"""Real runs (David only: fast) that resume after the suite changed, meet stray or misplaced
+files, or a dataset that cannot be built. Nothing mixed, nothing lost.
 """
 
 import json
@@ -17,7 +15,7 @@ from bench.store.run_folder import ResultsError, case_file, load_run
 
 SUITE = """\
 [suite]
-name = "trust"
+name = "resumed"
 
 [defaults]
 fighters = ["david"]
@@ -36,7 +34,7 @@ optimizer = { name = "sgd", learning_rate = 0.1 }
 
 def run(tmp_path, capsys, suite_text, *extra, out="run"):
     """`python -m bench run` on the suite text; returns (exit code, stdout, stderr)."""
-    path = tmp_path / "trust.toml"
+    path = tmp_path / "resumed.toml"
     path.write_text(suite_text)
     code = main(
         [
@@ -59,9 +57,8 @@ def result(tmp_path, name, out="run"):
 
 
 def test_resume_after_the_suite_changed_reruns_and_judges_only_the_new_fights(tmp_path, capsys):
-    """issue 10, class 1: resuming after the suite changed mixed old and new configurations
-    (seed 0 trained on [8, 8], seed 1 on [64], judged together); GAPS 2/3: a seed dropped from
-    the suite stayed in the report."""
+    """A resume after the suite changed reruns the changed fights, so old and new configurations
+    are never judged together, and a seed dropped from the suite leaves the report."""
     code, out, err = run(tmp_path, capsys, SUITE)
     assert code == 0 and "2 fights run, 0 resumed" in out
     old_seed0 = (tmp_path / "run" / "cases" / "a--seed0.json").read_text()
@@ -105,9 +102,8 @@ def test_resume_after_the_suite_changed_reruns_and_judges_only_the_new_fights(tm
 
 
 def test_resume_reruns_a_copied_or_misnamed_result_file_and_says_why(tmp_path, capsys):
-    """issue 10, GAPS 4: a fight file copied from another run, or under another seed's name,
-    carries the same fingerprint (the dataset seed is fixed) and counted as done; the report
-    then left it out, so the fight never ran."""
+    """A fight file copied from another run, or under another seed's name, carries the same
+    fingerprint (the dataset seed is fixed) but is not this fight's: the resume runs it again."""
     fixed = SUITE.replace("hidden = [4]", "hidden = [4]\ndataset_seed = 0")
     code, out, _ = run(tmp_path, capsys, fixed)
     assert code == 0 and "2 fights run" in out
@@ -142,8 +138,8 @@ def test_resume_reruns_a_copied_or_misnamed_result_file_and_says_why(tmp_path, c
 def test_something_in_the_way_of_a_result_is_refused_before_training(
     tmp_path, capsys, blocker, kind, what
 ):
-    """issue 10, class 4 and GAPS 5: a directory named like a fight's result file made the
-    resume train, then crash with IsADirectoryError and lose the result."""
+    """A folder where a result file goes (or a file where a folder goes) is refused before
+    training, and left as it was: no fight is trained only to lose its result."""
     path = tmp_path / "run" / blocker
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "folder":
@@ -162,8 +158,8 @@ def test_something_in_the_way_of_a_result_is_refused_before_training(
 
 
 def test_a_dataset_that_fails_at_run_time_is_recorded_and_the_run_goes_on(tmp_path, capsys):
-    """issue 10, class 2: a dataset that failed to build at run time (too few samples to
-    stratify) ended the whole run; later cases never ran."""
+    """A dataset that fails to build at run time (too few samples to stratify) is a recorded
+    failure, and the later cases still run."""
     suite = SUITE.replace("seeds = 2", "seeds = 1") + (
         '\n[[case]]\nname = "b"\ndataset = "moons"\ndataset_params = { n_samples = 100 }\n'
         "hidden = [3]\n"
@@ -172,7 +168,7 @@ def test_a_dataset_that_fails_at_run_time_is_recorded_and_the_run_goes_on(tmp_pa
         'name = "a"\ndataset = "moons"\ndataset_params = { n_samples = 100 }',
         'name = "a"\ndataset = "blobs"\ndataset_params = { n_samples = 3 }',
     )
-    path = tmp_path / "trust.toml"
+    path = tmp_path / "resumed.toml"
     path.write_text(suite)
     out_dir = tmp_path / "run"
     code = main(["run", str(path), "--out", str(out_dir), "--cache-dir", str(tmp_path / "c")])
@@ -198,7 +194,7 @@ def test_a_dataset_that_fails_at_run_time_is_recorded_and_the_run_goes_on(tmp_pa
 
 @pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", ""])
 def test_a_result_path_never_leaves_the_cases_folder(tmp_path, name):
-    """issue 10, class 3: the final path of every name is verified to stay inside its parent."""
+    """The final path of every name is checked to stay inside its parent."""
     with pytest.raises(ResultsError, match=re.escape(f"case name {name!r}: its result file")):
         case_file(tmp_path, name, 0)
     assert case_file(tmp_path, "a.b-c_d", 3) == tmp_path / "cases" / "a.b-c_d--seed3.json"

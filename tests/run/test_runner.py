@@ -72,6 +72,7 @@ def tiny_run(tmp_path_factory):
     return run_dir, outcome
 
 
+@pytest.mark.slow
 def test_every_fight_is_recorded_and_valid(tiny_run):
     run_dir, outcome = tiny_run
     assert outcome.finished == 5 and outcome.resumed == 0
@@ -90,6 +91,7 @@ def test_every_fight_is_recorded_and_valid(tiny_run):
     assert run["environment"]["cpu_vector_level"] in ("SSE", "AVX", "AVX2", "AVX-512")
 
 
+@pytest.mark.slow
 def test_summary_holds_every_fighters_numbers(tiny_run):
     run_dir, _ = tiny_run
     summary = pd.read_csv(run_dir / "summary.csv")
@@ -110,6 +112,7 @@ def test_summary_holds_every_fighters_numbers(tiny_run):
         )
 
 
+@pytest.mark.slow
 def test_fair_fight_is_fair_and_in_parity(tiny_run):
     run_dir, _ = tiny_run
     result = json.loads((run_dir / "cases" / "moons--seed1.json").read_text())
@@ -129,6 +132,7 @@ def test_fair_fight_is_fair_and_in_parity(tiny_run):
     assert grid.shape == (60, 60) and 0 <= grid.min() <= grid.max() <= 1
 
 
+@pytest.mark.slow
 def test_native_fight_uses_each_fighters_settings(tiny_run):
     run_dir, _ = tiny_run
     result = json.loads((run_dir / "cases" / "iris-native--seed0.json").read_text())
@@ -140,6 +144,7 @@ def test_native_fight_uses_each_fighters_settings(tiny_run):
     assert result["fighters"]["david"]["decision_boundary"] is None
 
 
+@pytest.mark.slow
 def test_divergence_is_a_result(tiny_run):
     run_dir, _ = tiny_run
     result = json.loads((run_dir / "cases" / "exploding--seed0.json").read_text())
@@ -149,6 +154,7 @@ def test_divergence_is_a_result(tiny_run):
         assert record["epochs_run"] < 20 and record["history"]["loss"][-1] is None  # NaN -> null
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes(tmp_path):
     suite = load_suite(write_suite(tmp_path), seeds=1)
     cases = select_cases(suite, "moons,iris-native")

@@ -98,6 +98,7 @@ def test_each_fighter_process_has_its_own_settings(misbehaving_run):
         assert fight.fighters["david"].process["variables"].get("DVG_PROBE") is None
 
 
+@pytest.mark.slow
 def test_the_coordinator_never_imports_a_framework(tmp_path):
     suite = tmp_path / "suite.toml"
     suite.write_text(
