@@ -320,14 +320,14 @@ def test_seeds_zero_is_refused(tmp_path, capsys):
             id="a description that is not text was taken as '3'",
         ),
         pytest.param(
-            'name = "trust"',
-            'name = "trust"\ndescription = ["a"]',
+            'name = "refusals"',
+            'name = "refusals"\ndescription = ["a"]',
             "[suite] description: must be a string, got ['a']",
             id="a suite description that is not text was taken as a list's repr",
         ),
         pytest.param(
-            'name = "trust"',
-            'name = "trust"\nmax_steps = 0',
+            'name = "refusals"',
+            'name = "refusals"\nmax_steps = 0',
             "[suite] max_steps: must be a positive integer, got 0",
             id="a limit of zero",
         ),
