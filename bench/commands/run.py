@@ -14,7 +14,7 @@ from bench.commands import report
 from bench.errors import HarnessError
 from bench.files import check_writable
 from bench.plan.suite import load_suite
-from bench.run.stop_signals import interrupted_exit_code, stopped_by_signals
+from bench.run.stop_signals import interrupted_by, interrupted_exit_code, stopped_by_signals
 
 
 def _check_history(path: Path) -> None:
@@ -85,7 +85,7 @@ def handle(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as stop:
         progress.close()
         print(
-            f"\ninterrupted ({stop or 'Ctrl-C'}): finished fights are kept in {run_dir}; "
+            f"\ninterrupted{interrupted_by(stop)}: finished fights are kept in {run_dir}; "
             f"resume with\n  {_resume_command(run_dir)}",
             file=sys.stderr,
         )

@@ -49,3 +49,8 @@ def stopped_by_signals() -> Iterator[None]:
 def interrupted_exit_code(error: KeyboardInterrupt) -> int:
     """143 or 129 for a signal, 130 for Ctrl-C."""
     return error.exit_code if isinstance(error, Stopped) else 130
+
+
+def interrupted_by(error: KeyboardInterrupt) -> str:
+    """' by SIGTERM' (or SIGHUP) for a signal, '' for Ctrl-C: for the interrupt message."""
+    return f" by {error}" if isinstance(error, Stopped) else ""

@@ -104,7 +104,9 @@ def stop_a_run(tmp_path: Path, signum: int, jobs: int) -> tuple[subprocess.Compl
 def test_a_stopped_run_keeps_its_fights_and_leaves_no_process(tmp_path, signum, jobs, code):
     done, started = stop_a_run(tmp_path, signum, jobs)
     assert done.returncode == code, done.stderr
-    assert "finished fights are kept" in done.stderr and "resume with" in done.stderr
+    name = signal.Signals(signum).name
+    assert f"interrupted by {name}: finished fights are kept" in done.stderr
+    assert "resume with" in done.stderr
     assert (tmp_path / "run" / "cases" / "moons--seed0.json").exists()  # seed 0 finished
     wait_for(lambda: not any(alive(pid) for pid in started), 15, "the run's processes to end")
     assert started, "no process was seen to start"
