@@ -42,9 +42,15 @@ regress: $(STAMP)
 
 # The speed gate: the working tree against HEAD's parent (or, on a branch, where it forked from
 # main), both measured in this job; exit 1 when David is proven more than 1.2x slower. BASE=rev.
+# Its exit 3, "the machine was too busy to tell", becomes a warning (a GitHub Actions annotation
+# there), not a failure: a busy runner must not fail CI on unchanged code.
 continuous: $(STAMP)
 	rm -rf results/continuous
-	$(PY) -m bench continuous $(BASE) --out results/continuous
+	@status=0; $(PY) -m bench continuous $(BASE) --out results/continuous || status=$$?; \
+	if [ $$status -eq 3 ]; then \
+	  echo "$${GITHUB_ACTIONS:+::warning::}speed gate: the machine was too busy to tell" \
+	    "(results/continuous/continuous.txt); not a failure"; exit 0; fi; \
+	exit $$status
 
 # The results site from every run folder in results/ (what CI publishes from the results branch).
 publish: $(STAMP)

@@ -3,8 +3,10 @@
 Process settings are inputs, read from the environment once, before the framework loads:
 
 - ``KERAS_BACKEND`` (Keras's own): ``tensorflow`` (default) or ``jax``.
-- ``TF_ENABLE_ONEDNN_OPTS`` (TensorFlow's own): unset means TensorFlow's shipped default, which is
-  oneDNN kernels on for x86 Linux; ``0`` switches them off.
+- ``TF_ENABLE_ONEDNN_OPTS`` (TensorFlow's own): unset means TensorFlow's shipped default, which
+  depends on the CPU: oneDNN kernels on where it finds AVX512_VNNI, AVX512_BF16 or AMX (recent
+  Intel Xeons), off elsewhere (e.g. an AMD EPYC without AVX-512); ``1`` switches them on, ``0``
+  off. settings() reports what TensorFlow chose.
 - ``KERAS_REF_DETERMINISTIC``: ``1`` turns on TensorFlow's op determinism (deterministic kernels,
   no op reordering); unset or ``0`` leaves TensorFlow as shipped (off).
 - ``JAX_ENABLE_X64`` (JAX's own): float64 on the JAX backend needs ``1`` (and a Keras whose JAX
@@ -140,7 +142,8 @@ def _jax_x64() -> bool:
 
 
 def _onednn() -> bool:
-    """Whether TensorFlow uses oneDNN kernels (its own default on x86 Linux is on)."""
+    """Whether TensorFlow uses oneDNN kernels, as TensorFlow reports it (its default depends on
+    the CPU)."""
     if tf is None:
         return False
     try:

@@ -19,12 +19,19 @@ from bench.gates.revisions import (
 )
 from bench.plan.suite import find_suite, load_suite
 
+# What CI does with each answer: REGRESSED and UNDECIDED (on a quiet machine) fail it; TOO BUSY
+# has its own code, so a workflow can map "could not tell on this machine" to a warning.
+EXIT_CODES = {"REGRESSED": 1, "UNDECIDED": 1, "TOO BUSY": 3}
+
 
 def add_parser(commands: Any) -> None:
     """The speed gate's sub-command."""
     continuous = commands.add_parser(
         "continuous",
-        help="the speed gate: base and head measured in turn in this job (1: David slower)",
+        help=(
+            "the speed gate: base and head measured in turn in this job "
+            "(exit 1: David slower; 3: machine too busy to tell)"
+        ),
     )
     continuous.add_argument(
         "base", nargs="?", help="base revision [HEAD's first parent, or where it forked from main]"
@@ -67,7 +74,8 @@ def _say(line: str) -> None:
 
 
 def run_continuous(args: argparse.Namespace) -> int:
-    """Measure base and head in turn and print the gate's answer (exit 1: slower or unknown)."""
+    """Measure base and head in turn and print the gate's answer (exit 1: slower or unknown on a
+    quiet machine; 3: too busy to tell)."""
     from bench.files import write_text
     from bench.gates.continuous import Settings, compare_revisions, format_result
 
@@ -111,4 +119,4 @@ def run_continuous(args: argparse.Namespace) -> int:
         answer = format_result(base, head, verdict, pairs)
     print("\n" + answer)
     write_text(out / "continuous.txt", answer + "\n")
-    return 1 if verdict.verdict in ("REGRESSED", "UNDECIDED") else 0
+    return EXIT_CODES.get(verdict.verdict, 0)

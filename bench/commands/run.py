@@ -14,6 +14,7 @@ from bench.commands import report
 from bench.errors import HarnessError
 from bench.files import check_writable
 from bench.plan.suite import load_suite
+from bench.run.stop_signals import interrupted_by, interrupted_exit_code, stopped_by_signals
 
 
 def _check_history(path: Path) -> None:
@@ -72,23 +73,24 @@ def handle(args: argparse.Namespace) -> int:
     )
     progress = Progress(total=count)
     try:
-        outcome = run_suite(
-            suite,
-            run_dir,
-            cases,
-            progress,
-            cache_dir=Path(args.cache_dir),
-            jobs=args.jobs,
-            scheduler=args.scheduler,
-        )
-    except KeyboardInterrupt:
+        with stopped_by_signals():  # SIGTERM, SIGHUP: as Ctrl-C, every fighter process stopped
+            outcome = run_suite(
+                suite,
+                run_dir,
+                cases,
+                progress,
+                cache_dir=Path(args.cache_dir),
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+            )
+    except KeyboardInterrupt as stop:
         progress.close()
         print(
-            f"\ninterrupted: finished fights are kept in {run_dir}; resume with\n"
-            f"  {_resume_command(run_dir)}",
+            f"\ninterrupted{interrupted_by(stop)}: finished fights are kept in {run_dir}; "
+            f"resume with\n  {_resume_command(run_dir)}",
             file=sys.stderr,
         )
-        return 130
+        return interrupted_exit_code(stop)
     print(
         f"{outcome.finished} fights run, {outcome.resumed} resumed"
         + (

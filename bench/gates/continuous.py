@@ -11,11 +11,16 @@ head / base of David's gate speed; the gate decides with its one-sided 95% t-bou
 - improved when the upper bound is below 1 / threshold;
 - ok when the upper bound is below the threshold (a slow-down that large is ruled out);
 - otherwise more rounds are run, up to the maximum, and then UNDECIDED (the gate fails: the
-  machine was too noisy to tell, and saying "ok" would be a guess).
+  rounds were too noisy to tell, and saying "ok" would be a guess);
+- but when the machine was busy with other work during the rounds (the load average, sampled
+  before every round and after the last, went above BUSY_FACTOR x its cores), an open interval
+  is TOO BUSY instead: the gate could not tell, and says why, with its own exit code, which a
+  workflow maps to a warning. A proven slow-down fails on a busy machine all the same.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import subprocess
@@ -29,11 +34,13 @@ from bench import defaults
 from bench.errors import HarnessError
 from bench.gates.revisions import Revision
 from bench.judging import stats
+from bench.run.machine_load import BUSY_FACTOR, load_average
 from bench.store.records import DAVID
 from bench.store.run_folder import ResultsError, load_run
 from bench.store.speed import GATE_SPEED, gate_seconds
 
 SIDES = ("base", "head")
+TOO_BUSY = "TOO BUSY"
 
 
 @dataclass(frozen=True)
@@ -56,12 +63,28 @@ class Pair:
 class Verdict:
     """The gate's decision from the pairs so far."""
 
-    verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED"
+    verdict: str  # "ok" | "improved" | "REGRESSED" | "UNDECIDED" | "TOO BUSY"
     slowdown: float  # geometric mean over rounds
     low: float  # one-sided 95% lower bound of the slow-down
     high: float  # one-sided 95% upper bound
     rounds: int
     test: str
+    busiest_load: float | None = None  # the highest 1-minute load average sampled
+
+
+def machine_busy(busiest_load: float | None, cores: int | None) -> bool:
+    """Whether other work competed for the CPU: load above BUSY_FACTOR x the cores."""
+    return busiest_load is not None and bool(cores) and busiest_load > BUSY_FACTOR * cores
+
+
+def judged_on(verdict: Verdict, loads: list[float | None], cores: int | None) -> Verdict:
+    """The verdict with the load seen: an open interval on a busy machine is TOO BUSY."""
+    seen = [load for load in loads if load is not None]
+    busiest = max(seen) if seen else None
+    answer = verdict.verdict
+    if answer == "UNDECIDED" and machine_busy(busiest, cores):
+        answer = TOO_BUSY
+    return dataclasses.replace(verdict, verdict=answer, busiest_load=busiest)
 
 
 def round_slowdowns(pairs: list[Pair]) -> list[float]:
@@ -187,8 +210,10 @@ def compare_revisions(
     """Measure base and head round by round until the gate can decide (or rounds run out)."""
     settings.work_dir.mkdir(parents=True, exist_ok=True)
     pairs: list[Pair] = []
+    loads: list[float | None] = []  # sampled before every round and after the last
     verdict = None
     for round_ in range(settings.max_rounds):
+        loads.append(load_average())
         order = SIDES if round_ % 2 == 0 else SIDES[::-1]
         seconds = {}
         for side in order:
@@ -206,7 +231,8 @@ def compare_revisions(
         if verdict.verdict != "running":
             break
     assert verdict is not None
-    return verdict, pairs
+    loads.append(load_average())
+    return judged_on(verdict, loads, os.cpu_count()), pairs
 
 
 def format_result(base: Revision, head: Revision, verdict: Verdict, pairs: list[Pair]) -> str:
@@ -224,6 +250,17 @@ def format_result(base: Revision, head: Revision, verdict: Verdict, pairs: list[
         f"speed = David's {GATE_SPEED['fair']} (whole training time in native cases), "
         "base and head in the same job, in turn",
         f"slow-down x{verdict.slowdown:.3f}: {verdict.test}",
-        f"verdict: {verdict.verdict}",
     ]
+    if verdict.busiest_load is not None:
+        lines.append(
+            f"machine: 1-minute load average up to {verdict.busiest_load:g} on "
+            f"{os.cpu_count()} cores (busy above {BUSY_FACTOR:g} x cores)"
+        )
+    if verdict.verdict == TOO_BUSY:
+        lines.append(
+            "the machine was too busy to tell: other work competed for the CPU and the rounds "
+            "left a slow-down beyond the threshold neither proven nor ruled out; run again on a "
+            "quieter machine (exit 3: a warning, not a failure)"
+        )
+    lines.append(f"verdict: {verdict.verdict}")
     return "\n".join(lines)

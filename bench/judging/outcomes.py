@@ -23,3 +23,4 @@ class GateVerdict(StrEnum):
     IMPROVED = "improved"
     REGRESSED = "REGRESSED"
     UNDECIDED = "UNDECIDED"  # no data, or no decision: fails the gate as a regression does
+    TOO_BUSY = "TOO BUSY"  # the speed gate could not tell on a busy machine: a warning, exit 3

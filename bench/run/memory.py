@@ -1,7 +1,28 @@
-"""Peak memory of training, measured in the fighter's own process (Linux: /proc/self)."""
+"""Peak memory of training, measured in the fighter's own process, by two instruments.
+
+A reused worker keeps what its earlier fights freed: glibc's malloc holds on to freed pages
+(and raises its mmap threshold after large frees), so the resident set of a later fight need
+not grow at all, and "resident growth while training" read 0 MB in every seed but the first.
+So the number is taken on a separate, untimed pass (`train.py`): a fresh model from the same
+start trains one epoch while two instruments watch, and the peak is the larger of the two:
+
+- traced: the most bytes allocated through Python's allocators and NumPy's at once, counted
+  from before the model is built (tracemalloc). It sees every array of David, scikit-learn and
+  any NumPy fighter, whatever the worker did before; it does not see what a framework allocates
+  in C++ (TensorFlow's and XLA's tensors and buffers).
+- resident: the growth of the resident set (VmHWM after a reset, over VmRSS at the start), after
+  the heap's free pages were handed back to the kernel (malloc_trim), so a fight's pages show
+  again. It sees everything in the process, in 4 KiB pages, including the buffers a framework
+  allocates in C++ and caches it fills during the pass.
+
+Each is a lower bound of what the training needed, so their maximum is the tighter one.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import tracemalloc
 from pathlib import Path
 
 _STATUS = Path("/proc/self/status")
@@ -26,34 +47,60 @@ def _reset_high_water_mark() -> bool:
         return False
 
 
-class PeakMemory:
-    """Peak resident memory while training, above what the process held when it began.
+def _load_malloc_trim():  # noqa: ANN202  (a ctypes function, or None)
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to hand back
+        return None
 
-    The kernel's high-water mark (VmHWM) is reset on entry by writing 5 to clear_refs, so a
-    worker that trains many fights measures each on its own. Everything the framework allocates
-    counts: activations, gradients, optimiser state, compiled programs and their buffers. The
-    harness's own per-epoch evaluation is left out: `checkpoint()` when an epoch's updates end,
-    `restart()` when the evaluation is done. `bytes` stays None where the kernel has no counters.
+
+_MALLOC_TRIM = _load_malloc_trim()
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the kernel (glibc's malloc_trim), where it can."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+class TrainingMemory:
+    """Peak memory of the block: max(traced peak, resident growth), in bytes (see the module).
+
+    `model_built()` marks where the model exists: what building it allocated and freed again
+    (an initialiser's float64 draws) is not training, what it keeps (parameters) is.
     """
 
     def __init__(self) -> None:
-        self.bytes: int | None = None
-        self._before: int | None = None
+        self.traced_bytes: int | None = None
+        self.resident_bytes: int | None = None
+        self._rss_before: int | None = None
+        self._traced_before = 0
+        self._was_tracing = False
 
-    def __enter__(self) -> PeakMemory:
-        self._before = _status_kib("VmRSS") if _reset_high_water_mark() else None
+    @property
+    def bytes(self) -> int | None:
+        """The peak: the larger instrument's reading, None when neither could read."""
+        readings = [r for r in (self.traced_bytes, self.resident_bytes) if r is not None]
+        return max(readings) if readings else None
+
+    def __enter__(self) -> TrainingMemory:
+        release_free_memory()
+        self._rss_before = _status_kib("VmRSS") if _reset_high_water_mark() else None
+        self._was_tracing = tracemalloc.is_tracing()  # PYTHONTRACEMALLOC: leave it running
+        if not self._was_tracing:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        self._traced_before = tracemalloc.get_traced_memory()[0]
         return self
 
-    def checkpoint(self) -> None:
-        """Take in the high-water mark since the last restart."""
-        peak = _status_kib("VmHWM")
-        if self._before is not None and peak is not None:
-            self.bytes = max(self.bytes or 0, (peak - self._before) * 1024)
-
-    def restart(self) -> None:
-        """Count from now on again (after work that is not training)."""
-        if self._before is not None:
-            _reset_high_water_mark()
+    def model_built(self) -> None:
+        """Count peaks from here on (what the model holds stays counted)."""
+        tracemalloc.reset_peak()
 
     def __exit__(self, *exc: object) -> None:
-        self.checkpoint()
+        self.traced_bytes = max(0, tracemalloc.get_traced_memory()[1] - self._traced_before)
+        if not self._was_tracing:
+            tracemalloc.stop()
+        peak = _status_kib("VmHWM")
+        if self._rss_before is not None and peak is not None:
+            self.resident_bytes = max(0, (peak - self._rss_before) * 1024)

@@ -15,8 +15,9 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from bench.errors import HarnessError
 from bench.fighters.roster import FighterConfig, fighter_config
 from bench.run.worker import _HEADER
 
@@ -57,6 +58,23 @@ def _project_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
+def open_log(path: Path) -> BinaryIO:
+    """A worker's log, opened for appending without following a symbolic link: a run writes
+    only inside its folder, even when a `logs/<fighter>.log` was replaced by a link."""
+    for part in (path.parent, path):
+        if part.is_symlink():
+            raise HarnessError(
+                f"{part} is a symbolic link (to {os.readlink(part)}): a run writes only inside "
+                "its folder; remove the link and run again"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as err:  # ELOOP: it became a link meanwhile
+        raise HarnessError(f"cannot open the worker's log {path}: {err.strerror}") from err
+    return os.fdopen(fd, "ab")
+
+
 class Worker:
     """One fighter's worker process."""
 
@@ -70,8 +88,7 @@ class Worker:
         self.config = config
         self.log_path = log_path
         self.settings: dict[str, Any] = {}
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "ab")  # noqa: SIM115  (open for the worker's whole life)
+        self._log = open_log(log_path)
         environment = {**os.environ, **config.env, **(env or {})}
         # The worker imports bench from this checkout, whatever its working directory.
         environment["PYTHONPATH"] = os.pathsep.join(
@@ -83,7 +100,9 @@ class Worker:
             stdout=subprocess.PIPE,
             stderr=self._log,
             env=environment,
-            start_new_session=True,  # Ctrl-C reaches the coordinator, which stops its workers
+            # Its own process group: Ctrl-C reaches the coordinator alone, which then ends the
+            # worker's whole group, helpers a fighter's fit started included.
+            start_new_session=True,
         )
         self._started = time.monotonic()
         # tasks=False: a worker that only answers calls skips importing the training code.
@@ -151,11 +170,7 @@ class Worker:
         return b"".join(chunks)
 
     def _death(self, what: str) -> str:
-        try:
-            code = self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            code = self.process.wait()
+        code = self._end(grace=10)
         if code < 0:
             name = signal.Signals(-code).name
             cause = " (killed: out of memory?)" if name == "SIGKILL" else ""
@@ -174,16 +189,35 @@ class Worker:
 
     def kill(self) -> None:
         """Kill the worker and everything it started."""
-        if self.process.poll() is None:
+        self._end(grace=0)
+
+    def _exited(self) -> bool:
+        """Whether the worker has exited, without reaping it (its pid, and so its process
+        group's id, stays taken until it is reaped: no other process can have it yet)."""
+        if self.process.returncode is not None:
+            return True
+        try:
+            flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+            return os.waitid(os.P_PID, self.process.pid, flags) is not None
+        except ChildProcessError:
+            return True
+
+    def _end(self, grace: float) -> int:
+        """Give the worker `grace` seconds to exit, then kill its whole process group (the
+        worker, and any process a fighter started that is still in it), then reap it."""
+        deadline = time.monotonic() + grace
+        while not self._exited() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.process.returncode is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 self.process.kill()
-            self.process.wait()
+        return self.process.wait()
 
     def stop(self) -> None:
         """Ask the worker to stop (without waiting: a pool stops all its workers at once)."""
-        if self.process.poll() is None and not self.process.stdin.closed:
+        if not self._exited() and not self.process.stdin.closed:
             try:
                 self._send({"kind": "stop"}, "stopping")
                 self.process.stdin.close()
@@ -191,12 +225,9 @@ class Worker:
                 self.kill()
 
     def close(self) -> None:
-        """Ask the worker to stop, then make sure it has."""
+        """Ask the worker to stop, then make sure it and everything it started have."""
         self.stop()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        self._end(grace=10)
         self._log.close()
 
 
@@ -282,5 +313,15 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def kill(self) -> None:
+        """Kill every worker now, with everything each started (an interrupted run: a busy
+        worker reads no 'stop' until its fight ends)."""
+        for worker in self._workers.values():
+            worker.kill()
         self.close()
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self.kill()
+        else:
+            self.close()

@@ -13,8 +13,10 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import signal
 import struct
 import sys
+import threading
 import time
 import traceback
 from typing import IO, TYPE_CHECKING, Any
@@ -90,11 +92,29 @@ def call(message: dict[str, Any], model_class: type, config: FighterConfig) -> d
     return {"kind": "answer", "value": value, "error": None}
 
 
+def watch_parent(parent: int, interval: float = 0.5) -> threading.Thread:
+    """End this worker, and every process in its group, once `parent` is gone: a coordinator
+    killed outright, or a Dask worker lost or closed mid-fight, leaves no fighter training on."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        if os.getpgid(0) == os.getpid():  # its own group (the pool starts it so): end them all
+            os.killpg(0, signal.SIGKILL)
+        os._exit(1)
+
+    watcher = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    watcher.start()
+    return watcher
+
+
 def main() -> int:
     """Serve tasks for one fighter until stdin closes or a 'stop' message arrives."""
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # library chatter on stdout would corrupt the frames: send it to the log
     requests = sys.stdin.buffer
+    parent = os.getppid()
+    watch_parent(parent)
     start = receive(requests)
     if start is None:
         return 0
@@ -105,7 +125,6 @@ def main() -> int:
 
     send(replies, {"kind": "ready", "settings": process_settings(config)})
     last = 0.0
-    parent = os.getppid()
 
     def report(epoch: int, loss: float | None) -> None:
         nonlocal last

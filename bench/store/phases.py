@@ -22,6 +22,7 @@ RUN_PHASES = {
     "training": "training: the fighters' timed updates",
     "evaluation": "in the workers: whole-set loss and accuracy after epochs",
     "boundaries": "in the workers: decision boundaries and their snapshots, final metrics",
+    "memory": "in the workers: peak training memory, on its own untimed epoch of a fresh model",
     "messaging": "sending tasks and records between the run and its workers",
     "parity": "parity with David",
     "writing": "writing results and the summary",

@@ -1,22 +1,29 @@
 """How often the speed gate cries wolf, and how often it catches a slower David.
 
     python -m bench.studies.gate_check [--comparisons 20] [--factors 1.5,2] [--out DIR]
+                                       [--busy-cores N]
 
 Runs `continuous` between HEAD (checked out beside) and the working tree again and again, as CI
 would: with nothing changed (every alarm is a false one), and with the head's David made 1.5x
 and 2x slower (`--slow-head`: every miss is one). The kinds take turns, so a change in the
 machine's load during the hours this takes falls on each alike. Every comparison is appended to
-DIR/comparisons.csv as it ends (an interrupted check keeps what it measured, and a rerun with
-the same DIR goes on from there); DIR/gate-check.md holds the rates with their 95% Wilson
-intervals.
+DIR/comparisons.csv as it ends, with the busiest load average its rounds saw (an interrupted
+check keeps what it measured, and a rerun with the same DIR goes on from there);
+DIR/gate-check.md holds the rates with their 95% Wilson
+intervals. `--busy-cores N` keeps N cores busy with spinning processes for the whole check: a
+controlled background load, as on a shared CI runner; TOO BUSY answers (exit 3, a warning) are
+counted apart from the failures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +40,19 @@ from bench.report.document import Document, Table
 from bench.report.markdown import to_markdown
 
 ALARMS = (GateVerdict.REGRESSED, GateVerdict.UNDECIDED)  # what fails CI
+WARNINGS = (GateVerdict.TOO_BUSY,)  # what CI reports as a warning: the machine was too busy to tell
+
+
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """Keep `count` cores busy with spinning processes while the block runs."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 def rates(table: pd.DataFrame) -> pd.DataFrame:
@@ -40,12 +60,14 @@ def rates(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for factor, group in table.groupby("slow_head"):
         failed = int(group["verdict"].isin(ALARMS).sum())
+        warned = int(group["verdict"].isin(WARNINGS).sum())
         low, high = stats.wilson_interval(failed, len(group))
         rows.append(
             {
                 "head's David": "unchanged" if factor == 1 else f"x{factor:g} slower",
                 "comparisons": len(group),
                 "gate failed": failed,
+                "too busy (warning)": warned,
                 "rate": "false alarms" if factor == 1 else "detected",
                 "measured": f"{failed / len(group):.0%}",
                 "95% interval": f"{low:.0%}-{high:.0%}",
@@ -65,7 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", default=defaults.CONTINUOUS_SUITE, help="[%(default)s]")
     parser.add_argument("--out", default="results/gate-check", help="[%(default)s]")
     parser.add_argument("--cache-dir", default=str(defaults.DATASET_CACHE), help="[%(default)s]")
+    parser.add_argument(
+        "--busy-cores", type=int, default=0, help="cores kept busy meanwhile (background load) [0]"
+    )
     args = parser.parse_args(argv)
+    if args.busy_cores < 0:
+        print(f"error: --busy-cores {args.busy_cores}: give 0 or more", file=sys.stderr)
+        return 2
     try:
         factors = [1.0] + [float(f) for f in args.factors.split(",")]
     except ValueError:
@@ -87,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(i, f) for i in range(args.comparisons) for f in factors]
     try:
         suite = find_suite(args.suite).absolute()
-        with checked_out(repo, "HEAD", repo) as base, checked_out(repo, WORKING_TREE, repo) as head:
+        with (
+            checked_out(repo, "HEAD", repo) as base,
+            checked_out(repo, WORKING_TREE, repo) as head,
+            busy_cores(args.busy_cores),
+        ):
             for number, (i, factor) in enumerate(plan, 1):
                 if (i, factor) in measured:
                     continue  # measured by an earlier, interrupted check
@@ -109,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                     "low": verdict.low,
                     "high": verdict.high,
                     "rounds": verdict.rounds,
+                    "busiest_load": verdict.busiest_load,
+                    "busy_cores": args.busy_cores,
                     "seconds": time.monotonic() - started,
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 }

@@ -37,17 +37,22 @@ def run_python(code: str, **environment: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("environment", "onednn", "deterministic"),
     [
-        ({}, True, False),  # TensorFlow as shipped
+        # TensorFlow as shipped chooses oneDNN by the CPU (on with AVX512_VNNI, BF16 or AMX;
+        # off on, e.g., an AMD EPYC without AVX-512): read and recorded, not asserted.
+        ({}, None, False),
+        ({"TF_ENABLE_ONEDNN_OPTS": "1"}, True, False),
         ({"TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_REF_DETERMINISTIC": "1"}, False, True),
     ],
-    ids=["shipped", "parity"],
+    ids=["shipped", "onednn-on", "parity"],
 )
 def test_settings_follow_the_environment(environment, onednn, deterministic):
     done = run_python(PROBE, **environment)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["backend"] == "tensorflow"
-    assert found["onednn"] is onednn
+    assert isinstance(found["onednn"], bool)
+    if onednn is not None:  # asserted only where the test sets it
+        assert found["onednn"] is onednn
     assert found["deterministic"] is deterministic
     assert found["determinism_enabled"] is deterministic
     assert found["environment"]["KERAS_REF_DETERMINISTIC"] == environment.get(

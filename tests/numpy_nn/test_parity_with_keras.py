@@ -15,7 +15,8 @@ Every Goliath configuration is held to the same tolerances: model.fit with XLA
 (jit_compile=True) and with several steps per execution (including a count that does not divide
 the epoch, and a whole epoch), and the compiled tf.function loop (tf-loop). The process settings
 (oneDNN, op determinism) are whatever this process was started with: the float64 parity holds
-with TensorFlow as shipped (oneDNN on, determinism off) and with oneDNN off + determinism on.
+with TensorFlow as shipped (oneDNN as it chooses for the CPU, determinism off) and with oneDNN
+off + determinism on.
 Keras on the JAX backend is checked in tests/test_keras_jax.py (it needs its own process).
 """
 
