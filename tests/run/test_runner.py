@@ -286,7 +286,7 @@ def test_run_json_says_where_the_time_went(tiny_run):
     run_dir, _ = tiny_run
     breakdown = load_run_info(run_dir)["phases"]
     phases = breakdown["phases"]
-    expected = {"data", "worker_startup", "setup", "training", "evaluation", "boundaries"}
+    expected = {"data", "worker_startup", "setup", "training", "evaluation", "boundaries", "memory"}
     assert expected | {"messaging", "parity", "writing"} == set(phases)
     fights = load_run(run_dir).fights
     training = sum(r.train_seconds or 0 for f in fights for r in f.fighters.values())

@@ -57,7 +57,7 @@ def test_the_harness_predicts_on_one_blas_thread_and_trains_on_the_fighters(moon
 def test_a_task_splits_its_wall_time_into_phases(moons_task):
     record = run_task(moons_task, Network)
     phases = record[PHASES_KEY]
-    assert set(phases) == {"setup", "training", "evaluation", "boundaries"}
+    assert set(phases) == {"setup", "training", "evaluation", "boundaries", "memory"}
     assert phases["training"] == record["train_seconds"]
     assert all(seconds >= 0 for seconds in phases.values())
     assert sum(phases.values()) == pytest.approx(record["wall_seconds"])
