@@ -11,6 +11,9 @@ MOONS_ARTICLE_NETWORK = [
 ]
 
 
+TIMINGS_SECTION = "Where the time went"
+
+
 def markdown_sections(markdown: str) -> dict[str, str]:
     """A Markdown report by `## ` section, title -> body: a snapshot's diff names the section."""
     parts = re.split(r"^## (.+)$", markdown, flags=re.MULTILINE)
@@ -21,9 +24,14 @@ def markdown_sections(markdown: str) -> dict[str, str]:
             n += 1
             key = f"{title} ({n})"
         sections[key] = body.strip()
+    # Where the time went is timings of this very render: its own tests (test_report_cost.py).
+    sections.pop(TIMINGS_SECTION, None)
     return sections
 
 
 def without_images(html: str) -> str:
-    """An HTML report with its embedded pictures' bytes cut out, leaving text and markup."""
+    """An HTML report with its embedded pictures' bytes and its timings cut out."""
+    html = re.sub(
+        rf"<h2[^>]*>{TIMINGS_SECTION}</h2>.*?(?=<h2|</main>|</body>)", "", html, flags=re.DOTALL
+    )
     return re.sub(r"data:image/(\w+);base64,[A-Za-z0-9+/=]+", r"data:image/\1;base64,...", html)
