@@ -14,7 +14,7 @@ import numpy as np
 
 from bench.judging.parity import check_parity
 from bench.judging.stats import wilson_interval
-from bench.judging.verdict import Verdict, judge, scoreboard
+from bench.judging.verdict import CaseVerdict, judge, scoreboard
 from bench.run.machine_load import busy_warning
 from bench.store.records import DAVID, Fight
 from bench.store.run_folder import Run
@@ -87,7 +87,7 @@ def _fight_host(fights: Sequence[Fight]) -> str | None:
     )
 
 
-def _case_summary(fights: list[Fight]) -> tuple[dict[str, Any], list[Verdict]]:
+def _case_summary(fights: list[Fight]) -> tuple[dict[str, Any], list[CaseVerdict]]:
     """One case of a run: David's accuracy, each fighter's ms/epoch, speed-ups, parity."""
     first = fights[0]
     fighters = {}
