@@ -22,7 +22,9 @@ class SitePoint:
 
 def _hover(point: SitePoint) -> str:
     run = point.run
-    return f"{run['commit'][:7] or '(no commit)'} · {run['date'][:16]} · {run['run_id']}"
+    committed = run.get("commit_date") or ""
+    when = f"committed {committed[:16]} · ran {run['date'][:16]}" if committed else run["date"][:16]
+    return f"{run['commit'][:7] or '(no commit)'} · {when} · {run['run_id']}"
 
 
 # A fighter keeps its colour on every machine; a machine keeps its dash and marker everywhere.

@@ -94,12 +94,33 @@ def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) 
 
 
 def _in_commit_order(usable: list[IndexedRun], keys: dict[Path, str]) -> list[dict[str, Any]]:
-    """Run summaries, oldest first (the order they started: commits in the order they ran)."""
+    """Run summaries, oldest first: by their commit's date, then by when they started."""
     runs = [{**e.summary, "key": keys[e.folder], "folder": str(e.folder)} for e in usable]
-    runs.sort(key=lambda run: (run["date"], run["run_id"], run["key"]))
+    runs.sort(key=lambda run: (*commit_order(run), run["run_id"], run["key"]))
     for order, run in enumerate(runs):
         run["order"] = order
     return runs
+
+
+def commit_order(run: dict[str, Any]) -> tuple[datetime, datetime]:
+    """Where a run sits in commit order: its commit's date, then its start (both in UTC).
+
+    A run recorded before commit dates were (no git_commit_date in its environment) falls back
+    to its start time for both.
+    """
+    started = _utc(run.get("date"))
+    return _utc(run.get("commit_date")) or started or _EPOCH, started or _EPOCH
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _entries(

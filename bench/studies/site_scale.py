@@ -70,6 +70,10 @@ class Template:
         environment.update(
             git_commit=commit, host=machine["host"], cpu=machine["cpu"], cores=machine["cores"]
         )
+        # The commit is made an hour before its first run; its parent is the commit before it.
+        environment["git_commit_date"] = (start + timedelta(hours=number // 2 * 2 - 1)).isoformat()
+        parent = hashlib.sha1(f"commit-{number // 2 - 1}".encode()).hexdigest()
+        environment["git_parents"] = [parent]
         info["environment"] = environment
         write_text(folder / "run.json", json.dumps(info, indent=1) + "\n")
         for name, (fight, bulk) in self.fights.items():

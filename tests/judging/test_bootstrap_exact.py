@@ -32,10 +32,17 @@ def _real_pairs():
     for case, fights in run.by_case.items():
         for opponent in fights[0].opponents:
             if all(f.fighters[opponent].ok and f.fighters[DAVID].ok for f in fights):
-                yield case, opponent, [
-                    [np.asarray(f.fighters[name].epoch_seconds, dtype=np.float64) for f in fights]
-                    for name in (opponent, DAVID)
-                ]
+                yield (
+                    case,
+                    opponent,
+                    [
+                        [
+                            np.asarray(f.fighters[name].epoch_seconds, dtype=np.float64)
+                            for f in fights
+                        ]
+                        for name in (opponent, DAVID)
+                    ],
+                )
 
 
 def test_real_fights_give_the_same_interval_to_the_last_bit(monkeypatch):
