@@ -26,7 +26,7 @@ from bench.site.reading import fight_files, read_info, read_slim_fight, run_from
 from bench.site.run_summary import summarize_run
 from bench.store.run_folder import RUN_FILE, ResultsError, Run
 
-INDEX_VERSION = 1  # bump when a summary's shape changes: older rows are then rebuilt
+INDEX_VERSION = 2  # bump when a summary's shape changes: older rows are then rebuilt
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,

@@ -206,7 +206,29 @@ class _SiteWriter:
             **common,
         )
         self._compare(runs, pairs, common)
+        self._run_list(runs, pairs)
         self._remove_stale()
+
+    def _run_list(self, runs: list[dict[str, Any]], pairs: dict[str, dict[str, Any]]) -> None:
+        """assets/runs.js: every run once (the run pages' compare selector) and the pairs
+        published; one script the browser keeps, rather than 1,000 options in every page."""
+        listed = [
+            {
+                "key": run["key"],
+                "run_id": run["run_id"],
+                "commit": run["commit"][:12],
+                "date": run["date"][:16],
+                "machine": run["machine"]["key"],
+                "folder": run["folder"],
+            }
+            for run in runs
+        ]
+        self._write(
+            "assets/runs.js",
+            f"window.benchRuns = {script_json(listed)};\n"
+            f"window.benchPublishedPairs = {script_json(sorted(pairs))};\n",
+            only_if_changed=True,
+        )
 
     def _index(self, runs, skipped, cases, points, common) -> None:
         latest = runs[-1] if runs else None
