@@ -26,6 +26,7 @@ import numpy as np
 from bench.files import write_text
 from bench.site.publish import publish
 from bench.site.store import INDEX_FILE
+from bench.store.compact import write_compact
 
 MACHINES = (
     {"host": "ci-runner-1", "cpu": "AMD EPYC 7763 64-Core Processor", "cores": 2},
@@ -214,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{second.stats.files_read} files)")
     print(f"store: {_size(store) / 1e9:.2f} GB, {run_bytes / 1e6:.2f} MB per run; ", end="")
     print(f"index {index_mb:.1f} MB")
+    compact = args.work / "compact-run-00000"
+    shutil.rmtree(compact, ignore_errors=True)
+    write_compact(store / "run-00000", compact)
+    print(f"compact record of one run: {_size(compact) / 1e6:.2f} MB")
     print(f"site: {_size(site) / 1e6:.1f} MB in {len(pages)} pages; largest page ", end="")
     print(f"{largest.relative_to(site)} {largest_bytes / 1e6:.2f} MB")
     case_page = sorted((site / "cases").glob("*.html"))[0]
