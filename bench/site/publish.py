@@ -14,7 +14,7 @@ from typing import Any
 from bench.errors import HarnessError
 from bench.files import write_text
 from bench.site.compare import default_pairs, pair_rows
-from bench.site.history import SitePoint, case_steps, case_traces
+from bench.site.history import SitePoint, case_steps, case_traces, machine_groups
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import render, script_json
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
@@ -235,8 +235,11 @@ class _SiteWriter:
         steps = [
             step
             for case in cases
+            # Per machine: a new run changes its own machine's series only, so the step search
+            # (PELT, the costly part of a publish after one run) runs again for that one.
+            for group in machine_groups(points[case]).values()
             for step in self.cached(
-                "steps", _history_of(case, points[case]), partial(case_steps, case, points[case])
+                "steps", _history_of(case, group), partial(case_steps, case, group)
             )
         ]
         steps.sort(key=lambda step: step["date"], reverse=True)

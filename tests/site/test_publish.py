@@ -277,3 +277,23 @@ def test_runs_are_in_commit_order_by_commit_date_then_start(tmp_path):
     assert "committed" not in hover["no-commit-date"]
     run_page = (tmp_path / "site" / "runs" / "early-commit.html").read_text(encoding="utf-8")
     assert "of 2026-11-10T23:00:00+05:00" in run_page
+
+
+def test_one_more_run_searches_steps_again_on_its_own_machine_only(tmp_path, monkeypatch):
+    import bench.site.publish as site_publish
+
+    store, site = tmp_path / "store", tmp_path / "site"
+    make_store(FIXTURE_RUN, store, 4)
+    publish([store], site, workers=1)
+    searched = []
+    real = site_publish.case_steps
+
+    def recording(case, points):
+        searched.append((case, {p.run["machine"]["host"] for p in points}))
+        return real(case, points)
+
+    monkeypatch.setattr(site_publish, "case_steps", recording)
+    make_store(FIXTURE_RUN, store, 1, first=4)  # run 4 runs on the second machine, "laptop"
+    publish([store], site, workers=1)
+    assert searched and all(hosts == {"laptop"} for _, hosts in searched)
+    assert {case for case, _ in searched} == {"moons", "moons-float64", "blobs-4", "iris"}
