@@ -145,13 +145,33 @@ def _resampled_medians(
     sizes = np.sum(~np.isnan(table), axis=1)[chosen]  # (rows, seeds)
     width = table.shape[1]
     picks = (rng.random((*chosen.shape, width)) * sizes[..., None]).astype(np.intp)
-    values = table[chosen[..., None], picks]
     # A seed with fewer values contributes only as many: drop the draws past its size.
     short = np.arange(width) >= sizes[..., None]
-    if not short.any():  # seeds of equal length (the usual case): the same medians, 3x sooner
-        return np.median(values.reshape(len(chosen), -1), axis=1)
+    if not short.any():  # seeds of equal length (the usual case): the same medians, sooner
+        return _medians_by_rank(table, chosen[..., None] * width + picks)
+    values = table[chosen[..., None], picks]
     values[short] = np.nan
     return np.nanmedian(values.reshape(len(chosen), -1), axis=1)
+
+
+def _medians_by_rank(table: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Per row of drawn cells of the table, the median of their values: exactly np.median's.
+
+    Every drawn value is one of the table's few cells, so each row is sorted as the cells' ranks
+    in small unsigned integers (numpy radix-sorts 8- and 16-bit integers: several times faster
+    than partitioning the floats), and the middle rank(s) read back as values; two middle values
+    are averaged as np.median does, (a + b) / 2.
+    """
+    flat = table.ravel()
+    order = np.argsort(flat, kind="stable")
+    small = np.uint8 if flat.size <= 2**8 else np.uint16 if flat.size <= 2**16 else np.intp
+    rank = np.empty(flat.size, dtype=small)
+    rank[order] = np.arange(flat.size)
+    ranked = np.sort(rank[cells].reshape(len(cells), -1), axis=1, kind="stable")
+    ordered, middle = flat[order], ranked.shape[1] // 2
+    if ranked.shape[1] % 2:
+        return ordered[ranked[:, middle]]
+    return (ordered[ranked[:, middle - 1]] + ordered[ranked[:, middle]]) / 2
 
 
 def slope_interval(

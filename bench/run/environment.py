@@ -135,6 +135,26 @@ def git_commit(repo: Path | None = None) -> str | None:
     return f"{commit}-dirty" if dirty else commit
 
 
+def git_commit_history(repo: Path | None = None) -> dict[str, Any]:
+    """The checked-out commit's date (ISO 8601) and parents, so runs can be put in commit order."""
+    repo = repo or Path(__file__).resolve().parents[2]
+    try:
+        date, _, parents = (
+            subprocess.run(
+                ["git", "log", "-1", "--format=%cI%n%P"],
+                cwd=repo,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .partition("\n")
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"git_commit_date": date, "git_parents": parents.split()} if date else {}
+
+
 def describe_environment() -> dict[str, Any]:
     """Python and package versions, CPU, cores, BLAS and thread settings, git commit."""
     versions = package_versions(PACKAGES)
@@ -149,4 +169,5 @@ def describe_environment() -> dict[str, Any]:
         "blas": blas_pools(),
         "variables": watched_variables(),
         "git_commit": git_commit(),
+        **git_commit_history(),
     }

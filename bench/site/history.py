@@ -22,7 +22,9 @@ class SitePoint:
 
 def _hover(point: SitePoint) -> str:
     run = point.run
-    return f"{run['commit'][:7] or '(no commit)'} · {run['date'][:16]} · {run['run_id']}"
+    committed = run.get("commit_date") or ""
+    when = f"committed {committed[:16]} · ran {run['date'][:16]}" if committed else run["date"][:16]
+    return f"{run['commit'][:7] or '(no commit)'} · {when} · {run['run_id']}"
 
 
 # A fighter keeps its colour on every machine; a machine keeps its dash and marker everywhere.
@@ -63,7 +65,8 @@ def _trace(
     }
 
 
-def _by_machine(points: Sequence[SitePoint]) -> dict[str, list[SitePoint]]:
+def machine_groups(points: Sequence[SitePoint]) -> dict[str, list[SitePoint]]:
+    """A case's points split by the machine they ran on, in order."""
     machines: dict[str, list[SitePoint]] = {}
     for point in points:
         machines.setdefault(point.run["machine"]["key"], []).append(point)
@@ -76,7 +79,7 @@ def _label(name: str, machine: str, several: bool) -> str:
 
 def case_traces(points: Sequence[SitePoint]) -> dict[str, list[dict[str, Any]]]:
     """Speed-up per opponent, David's accuracy, ms per epoch per fighter: one line per machine."""
-    machines = _by_machine(points)
+    machines = machine_groups(points)
     several = len(machines) > 1
     traces: dict[str, list[dict[str, Any]]] = {"speedup": [], "accuracy": [], "ms": []}
     fighters = list(dict.fromkeys(f for p in points for f in p.case["fighters"]))
@@ -109,7 +112,7 @@ def _interval(speedup: dict[str, Any]) -> tuple[float, float, float]:
 def case_steps(case: str, points: Sequence[SitePoint]) -> list[dict[str, Any]]:
     """The step changes in one case's history, per machine (bench.judging.change_points)."""
     found = []
-    for machine, group in _by_machine(points).items():
+    for machine, group in machine_groups(points).items():
         keys = [p.key for p in group]
         commits = [p.run["commit"] for p in group]
         series: list[tuple[str, str | None, list[float | None]]] = [

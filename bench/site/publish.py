@@ -14,7 +14,7 @@ from typing import Any
 from bench.errors import HarnessError
 from bench.files import write_text
 from bench.site.compare import default_pairs, pair_rows
-from bench.site.history import SitePoint, case_steps, case_traces
+from bench.site.history import SitePoint, case_steps, case_traces, machine_groups
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import render, script_json
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
@@ -94,12 +94,33 @@ def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) 
 
 
 def _in_commit_order(usable: list[IndexedRun], keys: dict[Path, str]) -> list[dict[str, Any]]:
-    """Run summaries, oldest first (the order they started: commits in the order they ran)."""
+    """Run summaries, oldest first: by their commit's date, then by when they started."""
     runs = [{**e.summary, "key": keys[e.folder], "folder": str(e.folder)} for e in usable]
-    runs.sort(key=lambda run: (run["date"], run["run_id"], run["key"]))
+    runs.sort(key=lambda run: (*commit_order(run), run["run_id"], run["key"]))
     for order, run in enumerate(runs):
         run["order"] = order
     return runs
+
+
+def commit_order(run: dict[str, Any]) -> tuple[datetime, datetime]:
+    """Where a run sits in commit order: its commit's date, then its start (both in UTC).
+
+    A run recorded before commit dates were (no git_commit_date in its environment) falls back
+    to its start time for both.
+    """
+    started = _utc(run.get("date"))
+    return _utc(run.get("commit_date")) or started or _EPOCH, started or _EPOCH
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _entries(
@@ -185,15 +206,40 @@ class _SiteWriter:
             **common,
         )
         self._compare(runs, pairs, common)
+        self._run_list(runs, pairs)
         self._remove_stale()
+
+    def _run_list(self, runs: list[dict[str, Any]], pairs: dict[str, dict[str, Any]]) -> None:
+        """assets/runs.js: every run once (the run pages' compare selector) and the pairs
+        published; one script the browser keeps, rather than 1,000 options in every page."""
+        listed = [
+            {
+                "key": run["key"],
+                "run_id": run["run_id"],
+                "commit": run["commit"][:12],
+                "date": run["date"][:16],
+                "machine": run["machine"]["key"],
+                "folder": run["folder"],
+            }
+            for run in runs
+        ]
+        self._write(
+            "assets/runs.js",
+            f"window.benchRuns = {script_json(listed)};\n"
+            f"window.benchPublishedPairs = {script_json(sorted(pairs))};\n",
+            only_if_changed=True,
+        )
 
     def _index(self, runs, skipped, cases, points, common) -> None:
         latest = runs[-1] if runs else None
         steps = [
             step
             for case in cases
+            # Per machine: a new run changes its own machine's series only, so the step search
+            # (PELT, the costly part of a publish after one run) runs again for that one.
+            for group in machine_groups(points[case]).values()
             for step in self.cached(
-                "steps", _history_of(case, points[case]), partial(case_steps, case, points[case])
+                "steps", _history_of(case, group), partial(case_steps, case, group)
             )
         ]
         steps.sort(key=lambda step: step["date"], reverse=True)

@@ -34,6 +34,7 @@ def summarize_run(run: Run) -> dict[str, Any]:
         "folder": str(run.run_dir),
         "commit": str(environment.get("git_commit") or ""),
         "date": str(run.info.get("started") or ""),
+        "commit_date": str(environment.get("git_commit_date") or ""),
         "suite": str(run.suite_name or ""),
         "compact": bool(run.info.get("compact")),
         "machine": machine_of(run),

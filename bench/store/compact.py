@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.files import json_safe, read_json, write_text
-from bench.store.integrity import with_digest
+from bench.store.integrity import DIGEST_KEY, with_digest
 from bench.store.run_folder import (
     CASES_DIR,
     RUN_FILE,
@@ -36,12 +36,13 @@ DROPPED = ("decision_boundary", "boundary_snapshots")
 
 def compact_result(result: dict[str, Any]) -> dict[str, Any]:
     """A fight's result without its decision-boundary grids (still valid against the schema),
-    with the content digest of what it now holds."""
+    its content digest recomputed for what it now holds (when it carried one)."""
     fighters = {
         name: {**record, "decision_boundary": None, "boundary_snapshots": []}
         for name, record in result["fighters"].items()
     }
-    return with_digest({**result, "fighters": fighters})
+    compact = {**result, "fighters": fighters}
+    return with_digest(compact) if DIGEST_KEY in result else compact
 
 
 def write_compact(run_dir: Path, out_dir: Path) -> Path:

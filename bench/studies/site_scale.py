@@ -26,6 +26,7 @@ import numpy as np
 from bench.files import write_text
 from bench.site.publish import publish
 from bench.site.store import INDEX_FILE
+from bench.store.compact import write_compact
 
 MACHINES = (
     {"host": "ci-runner-1", "cpu": "AMD EPYC 7763 64-Core Processor", "cores": 2},
@@ -70,6 +71,10 @@ class Template:
         environment.update(
             git_commit=commit, host=machine["host"], cpu=machine["cpu"], cores=machine["cores"]
         )
+        # The commit is made an hour before its first run; its parent is the commit before it.
+        environment["git_commit_date"] = (start + timedelta(hours=number // 2 * 2 - 1)).isoformat()
+        parent = hashlib.sha1(f"commit-{number // 2 - 1}".encode()).hexdigest()
+        environment["git_parents"] = [parent]
         info["environment"] = environment
         write_text(folder / "run.json", json.dumps(info, indent=1) + "\n")
         for name, (fight, bulk) in self.fights.items():
@@ -110,8 +115,10 @@ def make_store(
         shutil.copy2(template.report, store / f"run-{first + runs - 1:05d}" / "report.html")
 
 
-def interactive_seconds(pages: list[Path]) -> dict[str, float]:
-    """Per page, seconds from navigation start until its plots are drawn, in headless Chromium."""
+def interactive_seconds(pages: list[Path]) -> dict[str, dict[str, float]]:
+    """Per page, seconds from navigation start (headless Chromium, file://) until the DOM is
+    interactive (`domInteractive`), the load event has ended (`loadEventEnd`) and its plots are
+    drawn; each page opened twice, the second time with whatever the browser kept cached."""
     import shutil as which
     import tempfile
 
@@ -127,13 +134,25 @@ def interactive_seconds(pages: list[Path]) -> dict[str, float]:
     driver = webdriver.Chrome(service=Service(which.which("chromedriver")), options=options)
     seconds = {}
     try:
-        for page in pages:
-            driver.get(page.as_uri())
-            WebDriverWait(driver, 120).until(
-                lambda d: d.execute_script("return document.body.dataset.drawn") == "yes"
-            )
-            # benchDrawnAt is performance.now() when the last plot is drawn: from navigation start.
-            seconds[page.name] = driver.execute_script("return window.benchDrawnAt") / 1000
+        for visit in ("first visit", "second visit"):
+            for page in pages:
+                driver.get(page.as_uri())
+                WebDriverWait(driver, 120).until(
+                    lambda d: d.execute_script(
+                        "return document.body.dataset.drawn === 'yes'"
+                        " && performance.timing.loadEventEnd > 0"
+                    )
+                )
+                # benchDrawnAt is performance.now() when the last plot is drawn (from navigation
+                # start); the navigation entry's times are from navigation start too.
+                timing = driver.execute_script(
+                    "var n = performance.getEntriesByType('navigation')[0];"
+                    "return [n.domInteractive, n.loadEventEnd, window.benchDrawnAt];"
+                )
+                seconds[f"{page.name}, {visit}"] = {
+                    name: value / 1000
+                    for name, value in zip(("interactive", "loaded", "drawn"), timing, strict=True)
+                }
     finally:
         driver.quit()
     return seconds
@@ -146,6 +165,10 @@ def _cpu_seconds() -> float:
     mine = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _size(path: Path) -> int:
@@ -192,13 +215,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{second.stats.files_read} files)")
     print(f"store: {_size(store) / 1e9:.2f} GB, {run_bytes / 1e6:.2f} MB per run; ", end="")
     print(f"index {index_mb:.1f} MB")
+    compact = args.work / "compact-run-00000"
+    shutil.rmtree(compact, ignore_errors=True)
+    write_compact(store / "run-00000", compact)
+    print(f"compact record of one run: {_size(compact) / 1e6:.2f} MB")
     print(f"site: {_size(site) / 1e6:.1f} MB in {len(pages)} pages; largest page ", end="")
     print(f"{largest.relative_to(site)} {largest_bytes / 1e6:.2f} MB")
     case_page = sorted((site / "cases").glob("*.html"))[0]
+    print(f"pages in headless Chromium from file:// (load average {_load()}):")
     for name, took in interactive_seconds([site / "index.html", case_page]).items():
-        print(f"{name}: interactive {took:.2f} s after navigation start (headless Chromium)")
+        print(
+            f"  {name}: DOM interactive {took['interactive']:.2f} s, load event ended "
+            f"{took['loaded']:.2f} s, plots drawn {took['drawn']:.2f} s"
+        )
+    return 0
+
+
+def pages_main(argv: list[str] | None = None) -> int:
+    """Only the page timings of a published site: python -m bench.studies.site_scale pages SITE."""
+    site = Path((argv or [])[0])
+    case_page = sorted((site / "cases").glob("*.html"))[0]
+    for name, took in interactive_seconds([site / "index.html", case_page]).items():
+        print(f"{name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return 0
 
 
 if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["pages"]:
+        raise SystemExit(pages_main(sys.argv[2:]))
     raise SystemExit(main())

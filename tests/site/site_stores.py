@@ -23,6 +23,7 @@ def hand_made_run(
     description: str = "hand-made case",
     dataset: str = "moons",
     david_seconds: float = 0.004,
+    commit_date: str | None = None,
 ) -> Path:
     """A run of two seeds of one fair case, David against Keras, with run.json."""
     cases = {}
@@ -38,7 +39,10 @@ def hand_made_run(
         )
         write_case_result(run_dir, result)
         cases[seed] = result["config_fingerprint"]
-    write_json(run_dir / "run.json", run_info(run_id, commit, started, host, cases))
+    info = run_info(run_id, commit, started, host, cases)
+    if commit_date:
+        info["environment"].update(git_commit_date=commit_date, git_parents=["b" * 40])
+    write_json(run_dir / "run.json", info)
     return run_dir
 
 

@@ -251,3 +251,49 @@ def test_the_index_lists_a_step_change_with_the_commits_around_it(tmp_path):
     assert rows and all("worse for David" in row and "ci-runner-1" in row for row in rows)
     # machine 0 ran runs 0, 3, 6, 9: the step is between run 3 and run 6
     assert all("run-00003.html" in row and "run-00006.html" in row for row in rows)
+
+
+def test_runs_are_in_commit_order_by_commit_date_then_start(tmp_path):
+    store = tmp_path / "store"
+    # Started first, but its commit is younger than the next run's (a branch run late).
+    hand_made_run(store / "a", "late-commit", commit="1" * 40, commit_date="2026-11-20T09:00:00Z")
+    hand_made_run(
+        store / "b",
+        "early-commit",
+        commit="2" * 40,
+        started="2026-12-01T12:00:00+00:00",
+        commit_date="2026-11-10T23:00:00+05:00",  # 18:00 UTC: offsets are compared in UTC
+    )
+    hand_made_run(  # recorded before commit dates: falls back to its start time
+        store / "c", "no-commit-date", commit="3" * 40, started="2026-12-01T11:00:00+00:00"
+    )
+    publish([store], tmp_path / "site")
+    (trace,) = page_data(tmp_path / "site" / "cases" / "moons.html")["traces"]["speedup"]
+    in_order = [run for _, run in sorted(zip(trace["x"], trace["customdata"], strict=True))]
+    assert in_order == ["early-commit", "late-commit", "no-commit-date"]
+    hover = dict(zip(trace["customdata"], trace["text"], strict=True))
+    assert "committed 2026-11-10T23:00" in hover["early-commit"]
+    assert "ran 2026-12-01T12:00" in hover["early-commit"]
+    assert "committed" not in hover["no-commit-date"]
+    run_page = (tmp_path / "site" / "runs" / "early-commit.html").read_text(encoding="utf-8")
+    assert "of 2026-11-10T23:00:00+05:00" in run_page
+
+
+def test_one_more_run_searches_steps_again_on_its_own_machine_only(tmp_path, monkeypatch):
+    import bench.site.publish as site_publish
+
+    store, site = tmp_path / "store", tmp_path / "site"
+    make_store(FIXTURE_RUN, store, 4)
+    publish([store], site, workers=1)
+    searched = []
+    real = site_publish.case_steps
+
+    def recording(case, points):
+        searched.append((case, {p.run["machine"]["host"] for p in points}))
+        return real(case, points)
+
+    monkeypatch.setattr(site_publish, "case_steps", recording)
+    make_store(FIXTURE_RUN, store, 1, first=4)  # run 4 runs on the second machine, "laptop"
+    publish([store], site, workers=1)
+    assert searched and all(hosts == {"laptop"} for _, hosts in searched)
+    assert {case for case, _ in searched} == {"moons", "moons-float64", "blobs-4", "iris"}

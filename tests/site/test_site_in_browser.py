@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from browser import chromium, console_errors, wait_drawn
@@ -108,4 +109,39 @@ def test_clicking_a_point_opens_its_run(driver, site):
         ActionChains(driver).move_to_element(points[0]).click().perform()
     assert driver.current_url.endswith("/runs/run0.html")
     assert "Run run0" in driver.title
+    assert console_errors(driver) == []
+
+
+def test_a_run_page_compares_with_any_other_run(driver, site):
+    open_page(driver, site / "runs" / "run2.html")  # its selector is ready when data-drawn is set
+    options = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#compare-run option')).map(o => o.value)"
+    )
+    assert sorted(options) == ["", "other", "run0", "run1"]  # every other run, never itself
+
+    def choose(run):
+        driver.execute_script(
+            "const pick = document.getElementById('compare-run'); pick.value = arguments[0];"
+            "pick.dispatchEvent(new Event('change'));",
+            run,
+        )
+        return driver.find_element("id", "compare-how")
+
+    # run1 -> run2 is published (the run before it on this machine): a link to its rows.
+    link = choose("run1").find_element("tag name", "a")
+    assert link.get_attribute("href").endswith("/compare.html#run1__run2")
+    # run0 -> run2 is not: the exact commands, A the older run, with the folders of the store.
+    how = choose("run0").text
+    folder = "return window.benchRuns.find(run => run.key === 'run0').folder"
+    store = Path(driver.execute_script(folder)).parent
+    assert (store / "run0" / "run.json").is_file() and (store / "run2" / "run.json").is_file()
+    assert f"python -m bench compare {store / 'run0'} " in how
+    assert how.endswith(
+        f"{store / 'run2'} prints it, or "
+        "python -m bench publish STORE --compare run0 run2 adds it to the site"
+    )
+    choose("run1").find_element("tag name", "a").click()
+    wait_drawn(driver)
+    assert driver.execute_script("return document.getElementById('pair').value") == "run1__run2"
+    assert int(driver.execute_script("return document.body.dataset.rows")) > 0
     assert console_errors(driver) == []

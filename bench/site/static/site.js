@@ -121,3 +121,47 @@ function benchComparePage(data) {
   window.benchDrawnAt = performance.now();
   document.body.dataset.drawn = "yes";
 }
+
+function benchPairId(runs, here, other) {
+  // A is the older run (in commit order), B the newer: as the compare page and `bench compare`.
+  var order = {};
+  runs.forEach(function (run, i) { order[run.key] = i; });
+  return order[other] < order[here] ? other + "__" + here : here + "__" + other;
+}
+
+function benchRunPage(key) {
+  // Any other run: its published pair when there is one, else the command that compares them.
+  var runs = window.benchRuns || [], select = document.getElementById("compare-run");
+  var how = document.getElementById("compare-how"), byKey = {};
+  runs.forEach(function (run) { byKey[run.key] = run; });
+  var here = byKey[key];
+  runs.slice().reverse().forEach(function (run) {
+    if (run.key === key) { return; }
+    var option = document.createElement("option");
+    option.value = run.key;
+    option.textContent = run.run_id + " · " + (run.commit.slice(0, 7) || "no commit") + " · " +
+      run.date + (here && run.machine === here.machine ? " · same machine" : " · " + run.machine);
+    select.appendChild(option);
+  });
+  select.addEventListener("change", function () {
+    how.textContent = "";
+    if (!select.value) { return; }
+    var id = benchPairId(runs, key, select.value), published = window.benchPublishedPairs || [];
+    var asked = id.split("__").reverse().join("__");  // --compare may have named them newer first
+    if (published.indexOf(id) < 0 && published.indexOf(asked) >= 0) { id = asked; }
+    if (published.indexOf(id) >= 0) {
+      var link = document.createElement("a");
+      link.href = "../compare.html#" + encodeURIComponent(id);
+      link.textContent = "open the comparison";
+      how.appendChild(link);
+      return;
+    }
+    var pair = id.split("__"), a = byKey[pair[0]], b = byKey[pair[1]];
+    var code = document.createElement("code");
+    code.textContent = "python -m bench compare " + a.folder + " " + b.folder;
+    var again = document.createElement("code");
+    again.textContent = "python -m bench publish STORE --compare " + a.run_id + " " + b.run_id;
+    how.append("not published; ", code, " prints it, or ", again, " adds it to the site");
+  });
+  document.body.dataset.drawn = "yes";
+}
