@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import sklearn
 
+from bench.defaults import DATASET_CACHE
+
 from .cache import ARRAY_KEYS, cache_path, fingerprint, read_cache, write_cache
 from .errors import DatasetError
 from .registry import SOURCES, resolve_params
@@ -97,7 +99,7 @@ def _request(params: dict[str, Any], seed: int) -> str:
 
 
 def load_dataset(
-    name: str, seed: int, cache_dir: str | Path | None = "datasets", **params: Any
+    name: str, seed: int, cache_dir: str | Path | None = DATASET_CACHE, **params: Any
 ) -> Dataset:
     """Make (or load from `cache_dir`) the split, standardised dataset for this request."""
     params = resolve_params(name, **params)
