@@ -135,9 +135,10 @@ def test_a_callback_returning_true_stops_training(moons, network_class, options)
     assert history.diverged_at is None
     assert set(seen[0]) == {"epoch_seconds", "loss", "accuracy", "val_loss", "val_accuracy"}
     assert seen[1]["epoch_seconds"] == history.epoch_seconds[1]
-    # Read in order, never further than one epoch ahead (a pipeline may prefetch the next).
+    # Read in order and lazily: of the 10 epochs asked, at most two beyond the last trained
+    # (tf.data prefetches the next, and a call of 7 steps can run into the one after it).
     assert orders.reads[:2] == [0, 1] and orders.reads == list(range(len(orders.reads)))
-    assert len(orders.reads) <= 3
+    assert len(orders.reads) <= 4
 
 
 @pytest.mark.parametrize(("network_class", "options"), CONFIGURATIONS, ids=IDS)
