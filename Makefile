@@ -52,10 +52,6 @@ continuous: $(STAMP)
 	    "(results/continuous/continuous.txt); not a failure"; exit 0; fi; \
 	exit $$status
 
-# The results site from every run folder in results/ (what CI publishes from the results branch).
-publish: $(STAMP)
-	$(PY) -m bench publish results --out results/site
-
 test: $(STAMP)
 	$(PY) -m pytest
 
