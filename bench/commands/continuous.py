@@ -88,7 +88,8 @@ def run_continuous(args: argparse.Namespace) -> int:
     load_suite(args.suite)  # checked before anything is checked out: a bad suite fails at once
     base_name = args.base or default_base(repo)
     for revision in (base_name, args.head):
-        resolve(repo, revision)  # a revision that does not exist fails before any folder is made
+        if revision != WORKING_TREE:  # one that does not exist fails before any folder is made
+            resolve(repo, revision)
     out = Path(args.out or tempfile.mkdtemp(prefix="continuous-")).absolute()
     if out.exists() and any(out.iterdir()):
         # Its round folders would be resumed by `bench run`, not measured again.
