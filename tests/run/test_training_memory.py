@@ -73,8 +73,11 @@ def test_every_seed_of_every_fighter_has_its_peak(fights):
     for name in ("david", "sklearn"):
         peaks = [fight.fighters[name].peak_memory_bytes for fight in fights]
         assert all(peak and peak > 100_000 for peak in peaks), (name, peaks)
-        # The same work in every seed: the same memory, within a few pages.
-        assert max(peaks) - min(peaks) <= 64 * 1024, (name, peaks)
+        # The same work in every seed: the same memory. David's within a few pages; scikit-learn's
+        # within 10% (its peaks moved 1.13-1.20 MB between seeds in CI: Python objects it
+        # allocates and frees with the data's values). Before the fix seeds 1-2 read 0.
+        spread = 64 * 1024 if name == "david" else 0.10 * min(peaks)
+        assert max(peaks) - min(peaks) <= spread, (name, peaks)
 
 
 @pytest.mark.slow
