@@ -110,14 +110,19 @@ def segment_costs(signal: np.ndarray) -> np.ndarray:
     n = signal.size
     costs = np.full((n + 1, n + 1), np.inf)
     flat = costs.reshape(-1)
+    # The middle values are found among small integer ranks (partitioning 16-bit integers is
+    # about twice as fast as floats), then read back as the values themselves.
+    values, ranks = np.unique(signal, return_inverse=True)
+    ranks = ranks.astype(np.uint16 if values.size <= 2**16 else np.intp)
     for length in range(2, n + 1):
         windows = sliding_window_view(signal, length)  # row a: signal[a:a + length]
+        ranked = sliding_window_view(ranks, length)
         half = length // 2
         if length % 2:
-            median = np.partition(windows, half, axis=1)[:, half]
+            median = values[np.partition(ranked, half, axis=1)[:, half]]
         else:  # np.median's mean of the two middle values: (low + high) / 2
-            middle = np.partition(windows, (half - 1, half), axis=1)
-            median = (middle[:, half - 1] + middle[:, half]) / 2
+            middle = np.partition(ranked, (half - 1, half), axis=1)
+            median = (values[middle[:, half - 1]] + values[middle[:, half]]) / 2
         deviations = windows - median[:, None]
         starts = np.arange(n - length + 1)
         flat[starts * (n + 1) + starts + length] = np.abs(deviations, out=deviations).sum(axis=1)

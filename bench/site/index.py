@@ -24,7 +24,7 @@ from typing import Any
 from bench.errors import HarnessError
 from bench.site.reading import fight_files, read_info, read_slim_fight, run_from_slim
 from bench.site.run_summary import summarize_run
-from bench.store.run_folder import RUN_FILE, ResultsError, Run
+from bench.store.run_folder import CASES_DIR, RUN_FILE, ResultsError, Run
 
 INDEX_VERSION = 2  # bump when a summary's shape changes: older rows are then rebuilt
 SCHEMA = """
@@ -168,15 +168,19 @@ class StoreIndex:
     def _known(self, folder: Path, files: dict[str, tuple[int, int, str]]) -> IndexedRun | None:
         """The folder's entry when none of its files changed since it was indexed, else None."""
         digests = {}
-        for path in fight_files(folder.resolve()):
-            try:
-                stat = path.stat()
-            except OSError:
-                return None
-            size, mtime_ns, digest = files.get(str(path), (None, None, None))
+        cases = os.path.join(folder.resolve(), CASES_DIR)
+        try:  # os.scandir, not Path.glob: this runs for each of 15,000 files on every publish
+            entries = sorted(
+                (e for e in os.scandir(cases) if e.name.endswith(".json")), key=lambda e: e.name
+            )
+            stats = [(e.path, e.stat()) for e in entries]
+        except OSError:
+            return None
+        for path, stat in stats:
+            size, mtime_ns, digest = files.get(path, (None, None, None))
             if (size, mtime_ns) != (stat.st_size, stat.st_mtime_ns):
                 return None
-            digests[path.name] = digest
+            digests[os.path.basename(path)] = digest
         try:
             run_json = (folder / RUN_FILE).read_bytes()
         except OSError:

@@ -80,9 +80,10 @@ class PageManifest:
 
     @staticmethod
     def key(template: str, context: dict[str, Any]) -> str | None:
-        """The digest of a page's inputs; None when JSON cannot write them (always rendered)."""
+        """The digest of a page's inputs; None when JSON cannot write them (always rendered).
+        Keys in the order given: equal inputs in another order only render a page again."""
         try:
-            text = json.dumps([_templates_digest(), template, context], sort_keys=True)
+            text = json.dumps([_templates_digest(), template, context], separators=(",", ":"))
         except (TypeError, ValueError):
             return None
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
