@@ -203,10 +203,14 @@ class StoreIndex:
                 self.db.execute("INSERT OR IGNORE INTO fights VALUES (?, ?)", (digest, packed))
             digests[Path(path).name] = digest
         key = _run_key(result["run_json"], digests)
-        summary, skipped = result["summary"], result["skipped"]
+        skipped, packed = result["skipped"], None
+        if result["summary"] is not None:
+            packed = _pack(result["summary"])
+        # As every later publish will read it back: the same pages' render keys from now on.
+        summary = _unpack(packed) if packed is not None else None
         self.db.execute(
             "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
-            (key, _pack(summary) if summary is not None else None, skipped, json.dumps(digests)),
+            (key, packed, skipped, json.dumps(digests)),
         )
         return IndexedRun(folder, key, summary, skipped, digests)
 
