@@ -70,15 +70,26 @@ def write_json(path: str | Path, data: Any) -> Path:
 
 def read_json(path: str | Path) -> Any:
     """Read a JSON file; a HarnessError naming the file if it is missing or malformed."""
+    return parse_json(path, read_file_bytes(path))
+
+
+def read_file_bytes(path: str | Path) -> bytes:
+    """A file's bytes; a HarnessError naming the file if it cannot be read."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError as err:
         raise HarnessError(f"{path}: no such file") from err
     except IsADirectoryError as err:
         raise HarnessError(f"{path}: is a directory, not a JSON file") from err
     except OSError as err:
         raise HarnessError(f"{path}: cannot read ({err.strerror or err})") from err
+
+
+def parse_json(path: str | Path, data: bytes) -> Any:
+    """The JSON in a file's bytes; a HarnessError naming the file if it is malformed."""
+    try:
+        return json.loads(data.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise HarnessError(f"{path}: not valid JSON ({err})") from err
 

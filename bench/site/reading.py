@@ -58,7 +58,7 @@ def read_slim_fight(path: Path, data: bytes) -> dict[str, Any]:
     result = slim(full)
     validate_case_result(result, path)
     # The digest covers the whole file as written, grids included: checked before they go.
-    untrusted = why_untrusted(full)
+    untrusted = why_untrusted(full, data)
     if untrusted:
         raise ResultsError(f"{path}: {untrusted}")
     return result

@@ -11,14 +11,13 @@ and files outside the run's plan stay with the full folder.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.files import json_safe, read_json, write_text
-from bench.store.integrity import DIGEST_KEY, with_digest
+from bench.store.integrity import DIGEST_KEY, canonical_json, with_digest
 from bench.store.run_folder import (
     CASES_DIR,
     RUN_FILE,
@@ -97,5 +96,4 @@ def folder_bytes(folder: Path) -> int:
 
 
 def _write_compact_json(path: Path, data: Any) -> None:
-    text = json.dumps(json_safe(data), separators=(",", ":"), allow_nan=False)
-    write_text(path, text + "\n")
+    write_text(path, canonical_json(json_safe(data)) + "\n")  # as run folders write fights

@@ -16,8 +16,8 @@ import fastjsonschema
 import jsonschema
 
 from bench.errors import HarnessError
-from bench.files import json_safe, read_json, write_json
-from bench.store.integrity import why_untrusted, with_digest
+from bench.files import json_safe, parse_json, read_file_bytes, write_text
+from bench.store.integrity import canonical_json, why_untrusted, with_digest
 from bench.store.records import Fight
 
 SCHEMA_VERSION = 2
@@ -120,15 +120,18 @@ def write_case_result(run_dir: Path, result: dict[str, Any]) -> Fight:
     path = case_file(run_dir, result["case"]["name"], result["seed"])
     validate_case_result(result, path)
     result = with_digest(result)
-    write_json(path, result)
+    # Canonical text (sorted keys, no spaces): half the bytes of indented JSON, and a reader
+    # checks the digest by hashing the bytes instead of writing the result out again.
+    write_text(path, canonical_json(result) + "\n")
     return Fight.from_json(result)
 
 
 def read_case_result(path: Path) -> Fight:
     """One fight's result file, validated, its digest and numbers checked, and typed."""
-    result = upgrade(_read(path))
+    text = _read_bytes(path)
+    result = upgrade(_parse(path, text))
     validate_case_result(result, path)
-    untrusted = why_untrusted(result)
+    untrusted = why_untrusted(result, text)
     if untrusted:
         raise ResultsError(f"{path}: {untrusted}")
     return Fight.from_json(result)
@@ -224,7 +227,18 @@ def load_run(run_dir: Path) -> Run:
 
 
 def _read(path: Path) -> Any:
+    return _parse(path, _read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        return read_json(path)
+        return read_file_bytes(path)
+    except HarnessError as err:
+        raise ResultsError(str(err)) from err
+
+
+def _parse(path: Path, data: bytes) -> Any:
+    try:
+        return parse_json(path, data)
     except HarnessError as err:
         raise ResultsError(str(err)) from err

@@ -27,6 +27,7 @@ from bench.files import write_text
 from bench.site.publish import publish
 from bench.site.store import INDEX_FILE
 from bench.store.compact import write_compact
+from bench.store.integrity import DIGEST_KEY, canonical_json, digest_member
 
 MACHINES = (
     {"host": "ci-runner-1", "cpu": "AMD EPYC 7763 64-Core Processor", "cores": 2},
@@ -49,7 +50,9 @@ class Template:
             for name, entry in fight["fighters"].items():
                 for key in (key for key in _BULK if key in entry):
                     token = f"@@{name}:{key}@@"
-                    bulk[json.dumps(token)] = json.dumps(entry.get(key), indent=1)
+                    bulk[json.dumps(token)] = json.dumps(
+                        entry.get(key), sort_keys=True, separators=(",", ":")
+                    )
                     entry[key] = token
             self.fights[path.name] = (fight, bulk)
 
@@ -85,10 +88,19 @@ class Template:
             for fighter, entry in fight["fighters"].items():
                 factor = noise * (david_slower if fighter == "david" else 1.0)
                 _scale(entry, factor * float(rng.lognormal(0, 0.03)))
-            text = json.dumps(fight, indent=1)
-            for token, serialised in bulk.items():
-                text = text.replace(token, serialised.replace("\n", "\n   "))
-            write_text(folder / "cases" / name, text + "\n")
+            write_text(folder / "cases" / name, _canonical_with_digest(fight, bulk) + "\n")
+
+
+def _canonical_with_digest(fight: dict[str, Any], bulk: dict[str, str]) -> str:
+    """The fight file as `bench run` writes it (canonical, its content digest inside), the bulky
+    grids serialised once per template rather than once per run."""
+    placeholder = digest_member("0" * 64)
+    text = canonical_json({**fight, DIGEST_KEY: "0" * 64})
+    for token, serialised in bulk.items():
+        text = text.replace(token, serialised)
+    body = text.replace(placeholder + ",", "", 1).replace("," + placeholder, "", 1)
+    digest = hashlib.sha256(body.encode("ascii")).hexdigest()
+    return text.replace(placeholder, digest_member(digest), 1)
 
 
 def _scale(entry: dict[str, Any], factor: float) -> None:

@@ -51,3 +51,36 @@ def test_a_file_without_digest_is_still_cross_checked(tmp_path):
     assert reason == (
         f"{path}: fighter 'david': test_accuracy 0.999 does not equal test_correct / n_test = 16/20"
     )
+
+
+def test_fight_files_are_canonical_and_their_digest_is_checked_on_the_bytes(tmp_path, monkeypatch):
+    """Written canonical (sorted keys, no spaces): the digest is checked by hashing the file's
+    bytes, with no serialisation of the result; an edit in the text still fails the check."""
+    import bench.store.integrity as integrity
+
+    run_dir = written_run(tmp_path)
+    path = run_dir / "cases" / "moons--seed0.json"
+    text = path.read_bytes()
+    stored = json.loads(text)
+    assert text == (integrity.canonical_json(stored) + "\n").encode("ascii")
+    assert integrity.text_matches_digest(text, stored[DIGEST_KEY])
+    serialised = []
+    monkeypatch.setattr(
+        integrity, "content_digest", lambda result: serialised.append(1) or "recomputed"
+    )
+    assert integrity.why_untrusted(stored, text) is None and serialised == []
+    # One digit changed in the text: the bytes no longer match, the content check runs and fails.
+    edited = text.replace(b'"test_correct":16', b'"test_correct":17', 1)
+    assert edited != text and not integrity.text_matches_digest(edited, stored[DIGEST_KEY])
+    assert "does not match its content" in integrity.why_untrusted(json.loads(edited), edited)
+    assert serialised
+
+
+def test_an_indented_fight_file_with_its_digest_is_trusted(tmp_path):
+    """Files written before fight files were canonical: checked by their content."""
+    run_dir = written_run(tmp_path)
+    path = run_dir / "cases" / "moons--seed0.json"
+    stored = json.loads(path.read_text())
+    path.write_text(json.dumps(stored, indent=1) + "\n")
+    assert [fight.seed for fight in load_run(run_dir).fights] == [0, 1]
+    assert not load_run(run_dir).ignored
