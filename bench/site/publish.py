@@ -17,6 +17,7 @@ from bench.site.compare import default_pairs, pair_rows
 from bench.site.history import SitePoint, case_steps, case_traces, machine_groups
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import render, script_json
+from bench.site.pair_data import compare_constants
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
 from bench.store.run_folder import RUN_FILE
 from bench.wording import display_name
@@ -269,6 +270,12 @@ class _SiteWriter:
 
     def _run(self, run: dict[str, Any], previous: str | None, common: dict[str, Any]) -> None:
         card = self._fight_card(run)
+        # What compare.html needs of this run to compare it with any other (static/compare.js).
+        self._write(
+            f"runs/{run['key']}.pair.js",
+            f"window.benchPairData[{script_json(run['key'])}] = {script_json(run['pair_data'])};\n",
+            only_if_changed=True,
+        )
         self._page(
             f"runs/{run['key']}.html", "run.html.j2", title=f"Run {run['run_id']}", root="../",
             run=run, key=run["key"], previous=previous, card=card, **common,
@@ -313,7 +320,7 @@ class _SiteWriter:
             title="Compare two runs",
             root="",
             pairs=options,
-            data={"root": ""},
+            data={"root": "", "constants": compare_constants(_largest_sample(runs))},
             **common,
         )
 
@@ -321,7 +328,7 @@ class _SiteWriter:
         import plotly.offline
 
         self._write("assets/plotly.min.js", plotly.offline.get_plotlyjs(), only_if_changed=True)
-        for name in ("site.js", "site.css"):
+        for name in ("site.js", "compare.js", "site.css"):
             text = (
                 resources.files("bench.site").joinpath("static", name).read_text(encoding="utf-8")
             )
@@ -347,6 +354,13 @@ class _SiteWriter:
                     path.unlink()
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
+
+
+def _largest_sample(runs: list[dict[str, Any]]) -> int:
+    """The most seeds any case of any run has: the t quantiles compare.js may need."""
+    return max(
+        (len(case["seeds"]) for run in runs for case in run["pair_data"]["cases"]), default=2
+    )
 
 
 def _history_of(case: str, points: list[SitePoint]) -> list[Any]:

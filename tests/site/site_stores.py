@@ -70,3 +70,51 @@ def run_info(
         },
         "load_average_max": 9.5,
     }
+
+
+def quick_run(
+    run_dir: Path,
+    run_id: str,
+    *,
+    started: str,
+    commit: str,
+    david_factor: float = 1.0,
+    goliath_factor: float = 1.0,
+    david_correct: int = 0,
+    diverged: tuple[str, int] | None = None,
+) -> Path:
+    """The real quick run (tests/fixtures/quick-run) as a run of its own: its id, start and
+    commit; David's and Goliath's epoch and training times scaled (each seed and epoch a little
+    differently, as real timings move), David's test hits on every seed moved by
+    `david_correct` (a drop), and Goliath diverged on one (case, seed)."""
+    import json
+
+    info = json.loads((FIXTURE_RUN / "run.json").read_text(encoding="utf-8"))
+    info.update(run_id=run_id, started=started)
+    info["environment"] = {**info["environment"], "git_commit": commit}
+    write_json(run_dir / "run.json", info)
+    for path in sorted((FIXTURE_RUN / "cases").glob("*.json")):
+        fight = json.loads(path.read_text(encoding="utf-8"))
+        fight["run_id"] = run_id
+        for name, factor in (("david", david_factor), ("goliath", goliath_factor)):
+            entry = fight["fighters"][name]
+            wobble = [factor * (1 + 0.02 * ((k * 7 + fight["seed"]) % 5 - 2)) for k in range(500)]
+            history = entry["history"]
+            history["epoch_seconds"] = [
+                s * w for s, w in zip(history["epoch_seconds"], wobble, strict=False)
+            ]
+            entry["train_seconds"] *= factor
+        metrics = fight["fighters"]["david"]["metrics"]
+        matrix = metrics["confusion_matrix"]  # the hits moved off its diagonal, so it agrees
+        for k in range(-david_correct):
+            row = k % len(matrix)
+            if matrix[row][row] > 0:
+                matrix[row][row] -= 1
+                matrix[row][(row + 1) % len(matrix)] += 1
+        metrics["test_correct"] = sum(matrix[i][i] for i in range(len(matrix)))
+        metrics["test_accuracy"] = metrics["test_correct"] / metrics["n_test"]
+        if diverged and (fight["case"]["name"], fight["seed"]) == diverged:
+            goliath = fight["fighters"]["goliath"]
+            goliath.update(status="diverged", reason="loss became NaN at epoch 3", metrics=None)
+        write_json(run_dir / "cases" / path.name, fight)
+    return run_dir
