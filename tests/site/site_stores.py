@@ -82,15 +82,21 @@ def quick_run(
     goliath_factor: float = 1.0,
     david_correct: int = 0,
     diverged: tuple[str, int] | None = None,
+    reason: str = "loss became NaN at epoch 3",
+    suite: str = "quick",
+    case_prefix: str = "",
 ) -> Path:
     """The real quick run (tests/fixtures/quick-run) as a run of its own: its id, start and
     commit; David's and Goliath's epoch and training times scaled (each seed and epoch a little
     differently, as real timings move), David's test hits on every seed moved by
-    `david_correct` (a drop), and Goliath diverged on one (case, seed)."""
+    `david_correct` (a drop), Goliath diverged on one (case, seed) for `reason`; its suite
+    named `suite` and its cases renamed with `case_prefix` (a run sharing no case)."""
     import json
 
     info = json.loads((FIXTURE_RUN / "run.json").read_text(encoding="utf-8"))
     info.update(run_id=run_id, started=started)
+    info["suite"] = {**info["suite"], "name": suite}
+    info["case_names"] = [case_prefix + name for name in info["case_names"]]
     info["environment"] = {**info["environment"], "git_commit": commit}
     write_json(run_dir / "run.json", info)
     for path in sorted((FIXTURE_RUN / "cases").glob("*.json")):
@@ -115,6 +121,7 @@ def quick_run(
         metrics["test_accuracy"] = metrics["test_correct"] / metrics["n_test"]
         if diverged and (fight["case"]["name"], fight["seed"]) == diverged:
             goliath = fight["fighters"]["goliath"]
-            goliath.update(status="diverged", reason="loss became NaN at epoch 3", metrics=None)
-        write_json(run_dir / "cases" / path.name, fight)
+            goliath.update(status="diverged", reason=reason, metrics=None)
+        fight["case"]["name"] = case_prefix + fight["case"]["name"]
+        write_json(run_dir / "cases" / (case_prefix + path.name), fight)
     return run_dir
