@@ -533,7 +533,7 @@ var benchCompare = (function () {
     }
 
     function shown(id, pair, source) {
-      current = pair;
+      current = window.benchShownPair = pair;
       document.body.dataset.source = source;
       document.body.dataset.pair = id;
       var bootstrapped = pair.rows.some(function (r) { return r.bootstrap; });
@@ -575,30 +575,26 @@ var benchCompare = (function () {
       });
     }
 
-    var wanted = decodeURIComponent(window.location.hash.slice(1));
-    runs.forEach(function (run) {  // run keys may hold "__": split where both halves are runs
-      var rest = wanted.slice(run.key.length + 2);
-      if (wanted.indexOf(run.key + "__") === 0 && byKey[rest]) { pickA.value = run.key; pickB.value = rest; }
-    });
-    if (!pickA.value || !pickB.value) {
-      if (published.length) {  // the newest published pair, else the two newest runs
-        var first = pairPick.options[1] ? pairPick.options[1].value : published[published.length - 1];
-        runs.forEach(function (run) {
-          var rest = first.slice(run.key.length + 2);
-          if (first.indexOf(run.key + "__") === 0 && byKey[rest]) { pickA.value = run.key; pickB.value = rest; }
-        });
+    function choose(id) {  // run keys may hold "__": split where both halves are runs
+      return runs.some(function (run) {
+        var rest = id.slice(run.key.length + 2);
+        if (id.indexOf(run.key + "__") !== 0 || !byKey[rest]) { return false; }
+        pickA.value = run.key; pickB.value = rest;
+        return true;
+      });
+    }
+    if (!choose(decodeURIComponent(window.location.hash.slice(1)))) {
+      if (pairPick.options.length > 1) {  // the newest published pair, else the two newest runs
+        choose(pairPick.options[1].value);
       } else if (runs.length > 1) {
         pickA.value = runs[runs.length - 2].key; pickB.value = runs[runs.length - 1].key;
       }
     }
-    pairPick.addEventListener("change", function () {
-      var id = pairPick.value;
-      runs.forEach(function (run) {
-        var rest = id.slice(run.key.length + 2);
-        if (id.indexOf(run.key + "__") === 0 && byKey[rest]) { pickA.value = run.key; pickB.value = rest; }
-      });
-      show();
+    window.addEventListener("hashchange", function () {
+      var id = decodeURIComponent(window.location.hash.slice(1));
+      if (id !== document.body.dataset.pair && choose(id)) { show(); }
     });
+    pairPick.addEventListener("change", function () { if (choose(pairPick.value)) { show(); } });
     pickA.addEventListener("change", show);
     pickB.addEventListener("change", show);
     only.addEventListener("change", render);
