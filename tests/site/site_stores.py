@@ -85,12 +85,17 @@ def quick_run(
     reason: str = "loss became NaN at epoch 3",
     suite: str = "quick",
     case_prefix: str = "",
+    seeds: int = 2,
+    native: tuple[str, ...] = (),
+    shift: int = 0,
 ) -> Path:
     """The real quick run (tests/fixtures/quick-run) as a run of its own: its id, start and
     commit; David's and Goliath's epoch and training times scaled (each seed and epoch a little
     differently, as real timings move), David's test hits on every seed moved by
     `david_correct` (a drop), Goliath diverged on one (case, seed) for `reason`; its suite
-    named `suite` and its cases renamed with `case_prefix` (a run sharing no case)."""
+    named `suite` and its cases renamed with `case_prefix` (a run sharing no case). Seeds past
+    the fixture's two are copies of its seeds under new numbers; the `native` cases run in
+    native mode; `shift` moves the per-seed and per-epoch wobble, so two runs' ratios vary."""
     import json
 
     info = json.loads((FIXTURE_RUN / "run.json").read_text(encoding="utf-8"))
@@ -99,17 +104,21 @@ def quick_run(
     info["case_names"] = [case_prefix + name for name in info["case_names"]]
     info["environment"] = {**info["environment"], "git_commit": commit}
     write_json(run_dir / "run.json", info)
-    for path in sorted((FIXTURE_RUN / "cases").glob("*.json")):
+    sources = sorted((FIXTURE_RUN / "cases").glob("*--seed0.json"))
+    for path, seed in ((p, seed) for p in sources for seed in range(seeds)):
+        path = path.with_name(path.name.replace("--seed0", f"--seed{seed % 2}"))
         fight = json.loads(path.read_text(encoding="utf-8"))
-        fight["run_id"] = run_id
+        fight.update(run_id=run_id, seed=seed)
+        if fight["case"]["name"] in native:
+            fight["case"]["mode"], fight["parity"] = "native", None
         for name, factor in (("david", david_factor), ("goliath", goliath_factor)):
             entry = fight["fighters"][name]
-            wobble = [factor * (1 + 0.02 * ((k * 7 + fight["seed"]) % 5 - 2)) for k in range(500)]
+            wobble = [factor * (1 + 0.02 * ((k * 7 + seed + shift) % 5 - 2)) for k in range(500)]
             history = entry["history"]
             history["epoch_seconds"] = [
                 s * w for s, w in zip(history["epoch_seconds"], wobble, strict=False)
             ]
-            entry["train_seconds"] *= factor
+            entry["train_seconds"] *= wobble[seed]
         metrics = fight["fighters"]["david"]["metrics"]
         matrix = metrics["confusion_matrix"]  # the hits moved off its diagonal, so it agrees
         for k in range(-david_correct):
@@ -123,5 +132,5 @@ def quick_run(
             goliath = fight["fighters"]["goliath"]
             goliath.update(status="diverged", reason=reason, metrics=None)
         fight["case"]["name"] = case_prefix + fight["case"]["name"]
-        write_json(run_dir / "cases" / (case_prefix + path.name), fight)
+        write_json(run_dir / "cases" / f"{fight['case']['name']}--seed{seed}.json", fight)
     return run_dir

@@ -17,13 +17,13 @@ from bench.store.tracking import summarize
 @pytest.fixture(scope="module")
 def real_runs(tmp_path_factory):
     """The real quick run and a variant: David slower and less accurate, Goliath diverged on a
-    seed for a hostile reason, in a suite of a hostile name."""
+    seed for a hostile reason, in a suite of a hostile name, 3 seeds, iris in native mode."""
     store = tmp_path_factory.mktemp("store")
     quick_run(store / "qa", "qa", started="2026-12-01T10:00:00+00:00", commit="1" * 40)
     quick_run(
         store / "qb", "qb", started="2026-12-02T10:00:00+00:00", commit="2" * 40,
         david_factor=1.6, goliath_factor=0.9, david_correct=-8, diverged=("iris", 1),
-        reason=HOSTILE, suite=HOSTILE,
+        reason=HOSTILE, suite=HOSTILE, seeds=3, native=("iris",), shift=1,
     )  # fmt: skip
     site = store.parent / "site"
     publish([store], site, workers=1)
@@ -55,13 +55,15 @@ def test_the_data_is_what_compare_two_runs_reads(real_runs, key):
             columns = case["records"][name]
             assert columns["ok"] == [r.ok for r in records]
             assert columns["why"] == ["" if r.ok else r.why_not_ok() for r in records]
-            assert columns["seconds"] == [r.epoch_seconds for r in records]  # fair cases
+            assert columns["seconds"] == [
+                r.epoch_seconds if case["mode"] == "fair" else r.train_seconds for r in records
+            ]
             assert columns["correct"] == [r.metrics.test_correct if r.metrics else None for r in records]
             assert columns["n"] == [r.metrics.n_test if r.metrics else None for r in records]
             assert columns["accuracy"] == [
                 r.metrics.test_accuracy if r.metrics else None for r in records
             ]
-            if name != "david":
+            if name != "david" and case["mode"] == "fair":  # parity: fair mode only
                 check = check_parity(fights, name)
                 assert case["parity"][name] == {
                     "held_gap": check.held_gap,
@@ -69,6 +71,8 @@ def test_the_data_is_what_compare_two_runs_reads(real_runs, key):
                     "max_loss_difference": check.max_loss_difference,
                     "tolerance": check.tolerance,
                 }
+        if case["mode"] == "native":
+            assert case["parity"] == {}
         summary = summaries[case["case"]]
         assert case["gate"]["mode"] == summary.mode and case["gate"]["seeds"] == summary.seeds
         assert dict(case["gate"]["speedups"]) == summary.speedups

@@ -154,19 +154,21 @@ def test_a_run_page_compares_with_any_other_run(driver, site):
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory):
-    """Real runs (tests/fixtures/quick-run) on one machine: qa, qmid, then qb (David 1.6x
-    slower and 8 hits less a seed, Goliath 10% faster and diverged on iris seed 1 for a hostile
-    reason, a hostile suite name); qa -> qb is not published. `other` shares no case."""
+    """Real runs (tests/fixtures/quick-run, 4 seeds, iris in native mode) on one machine: qa,
+    qmid, then qb (David 1.6x slower and 8 hits less a seed, Goliath 10% faster and diverged on
+    iris seed 1 for a hostile reason, a hostile suite name); qa -> qb is not published. `other`
+    shares no case."""
     store = tmp_path_factory.mktemp("real-store")
-    quick_run(store / "qa", "qa", started="2026-12-01T10:00:00+00:00", commit="1" * 40)
+    shape = {"seeds": 4, "native": ("iris",)}
+    quick_run(store / "qa", "qa", started="2026-12-01T10:00:00+00:00", commit="1" * 40, **shape)
     quick_run(
         store / "qmid", "qmid", started="2026-12-02T10:00:00+00:00", commit="2" * 40,
-        david_factor=1.02,
+        david_factor=1.02, shift=2, **shape,
     )  # fmt: skip
     quick_run(
         store / "qb", "qb", started="2026-12-03T10:00:00+00:00", commit="3" * 40,
         david_factor=1.6, goliath_factor=0.9, david_correct=-8, diverged=("iris", 1),
-        reason=HOSTILE, suite=HOSTILE,
+        reason=HOSTILE, suite=HOSTILE, shift=1, **shape,
     )  # fmt: skip
     quick_run(
         store / "other", "other", started="2026-12-04T10:00:00+00:00", commit="4" * 40,
@@ -222,7 +224,10 @@ def test_any_unpublished_pair_of_real_runs_has_pythons_rows(driver, real_site):
         assert js[1] == pytest.approx(number.high, rel=0.03)
         if number.low > 1.03 or number.high < 0.97:
             assert shown[6] == want[6]
-    assert bootstrapped == 7  # David and Goliath in four fair cases, but Goliath in iris: 1 seed
+    assert bootstrapped == 6  # David and Goliath in the three fair cases
+    tests = " ".join(shown[7] for shown in cells)
+    assert "one-sided Mann-Whitney p=" in tests  # 4 seeds against 4 (or 3): the exact test
+    assert "geometric mean of per-seed training-time ratios" in tests  # iris, native mode
     assert any("REGRESSED" in shown[6] for shown in cells)  # David's accuracy fell
     assert any(HOSTILE in shown[7] for shown in cells)  # Goliath's diverged seed, as text
     note = driver.find_element("id", "pair-note").text
