@@ -58,11 +58,10 @@ def test_the_data_is_what_compare_two_runs_reads(real_runs, key):
             assert columns["seconds"] == [
                 r.epoch_seconds if case["mode"] == "fair" else r.train_seconds for r in records
             ]
-            assert columns["correct"] == [r.metrics.test_correct if r.metrics else None for r in records]
-            assert columns["n"] == [r.metrics.n_test if r.metrics else None for r in records]
-            assert columns["accuracy"] == [
-                r.metrics.test_accuracy if r.metrics else None for r in records
-            ]
+            metrics = [r.metrics for r in records]
+            assert columns["correct"] == [m.test_correct if m else None for m in metrics]
+            assert columns["n"] == [m.n_test if m else None for m in metrics]
+            assert columns["accuracy"] == [m.test_accuracy if m else None for m in metrics]
             if name != "david" and case["mode"] == "fair":  # parity: fair mode only
                 check = check_parity(fights, name)
                 assert case["parity"][name] == {

@@ -135,8 +135,8 @@ def test_a_run_page_compares_with_any_other_run(driver, site):
     assert link.get_attribute("href").endswith("/compare.html#run1__run2")
     # run0 -> run2 is not published: computed in the page, A the older run; the command named.
     how = choose("run0")
-    assert how.find_element("tag name", "a").get_attribute("href").endswith(
-        "/compare.html#run0__run2"
+    assert (
+        how.find_element("tag name", "a").get_attribute("href").endswith("/compare.html#run0__run2")
     )
     folder = "return window.benchRuns.find(run => run.key === 'run0').folder"
     store = Path(driver.execute_script(folder)).parent
@@ -272,5 +272,5 @@ def test_the_run_page_leads_to_any_pair(driver, real_site):
     driver.find_element("css selector", "#compare-how a").click()
     cells, source = shown_pair(driver, site, "qa__qb")
     assert source == "browser" and cells
-    picked = "return [document.getElementById('run-a').value, document.getElementById('run-b').value]"
+    picked = "return ['run-a', 'run-b'].map(id => document.getElementById(id).value)"
     assert driver.execute_script(picked) == ["qa", "qb"]
