@@ -295,6 +295,13 @@ var benchCompare = (function () {
     return Object.assign(shown, extra || {});
   }
 
+  function float64s(text) {  // pair_data.epoch_times: base64 of little-endian float64s
+    var bytes = atob(text), view = new DataView(new ArrayBuffer(bytes.length)), values = [];
+    for (var i = 0; i < bytes.length; i++) { view.setUint8(i, bytes.charCodeAt(i)); }
+    for (i = 0; i < bytes.length; i += 8) { values.push(view.getFloat64(i, true)); }
+    return values;
+  }
+
   function ok(side, name, i) { var r = side.records[name]; return !!(r && r.ok[i]); }
 
   function seedsOf(side) { return side.seeds; }
@@ -335,8 +342,8 @@ var benchCompare = (function () {
     var mode = a.mode, metric = C.verdict_speed[mode], pairs = commonSeeds(a, b, name);
     function seconds(side, i) {  // epoch times (fair) or the training time (native), as Python reads
       var value = side.records[name].seconds[i];
-      if (mode === "fair") { return Array.isArray(value) ? value : []; }
-      return Array.isArray(value) || value === null ? [] : [value];
+      if (mode === "fair") { return typeof value === "string" ? float64s(value) : []; }
+      return typeof value === "number" ? [value] : [];
     }
     var groups = [pairs.map(function (p) { return seconds(a, p[0]); }), pairs.map(function (p) { return seconds(b, p[1]); })];
     var pooled = groups.map(function (side) { return [].concat.apply([], side); });
