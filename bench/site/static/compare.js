@@ -218,6 +218,23 @@ var benchCompare = (function () {
     };
   }
 
+  function selectedMedian(values, count) {  // np.median of values[0:count] (reordered): by selection
+    var middle = count >> 1, low = 0, high = count - 1;
+    while (low < high) {  // Hoare's selection: values[middle] ends as the middle-th smallest
+      var pivot = values[(low + high) >> 1], i = low, j = high;
+      while (i <= j) {
+        while (values[i] < pivot) { i++; }
+        while (values[j] > pivot) { j--; }
+        if (i <= j) { var swap = values[i]; values[i] = values[j]; values[j] = swap; i++; j--; }
+      }
+      if (middle <= j) { high = j; } else if (middle >= i) { low = i; } else { break; }
+    }
+    if (count % 2) { return values[middle]; }
+    var below = -Infinity;  // the (middle - 1)-th smallest: the largest of those before it
+    for (var k = 0; k < middle; k++) { if (values[k] > below) { below = values[k]; } }
+    return (below + values[middle]) / 2;
+  }
+
   function percentile(sorted, q) {  // np.percentile, method "linear"
     var index = q / 100 * (sorted.length - 1), below = Math.floor(index), t = index - below;
     var a = sorted[below], b = sorted[Math.min(below + 1, sorted.length - 1)], diff = b - a;
@@ -228,13 +245,15 @@ var benchCompare = (function () {
     // Two stages, as Python: the same seeds drawn for both sides, then each chosen seed's values
     // drawn within it; the statistic is the ratio of the pooled medians; percentile interval.
     var random = mulberry32(0), groups = numerator.length, ratios = new Float64Array(C.resamples);
+    var longest = Math.max.apply(null, numerator.concat(denominator).map(function (s) { return s.length; }));
+    var drawn = new Float64Array(groups * longest);
     function resampledMedian(side, chosen) {
-      var values = [];
+      var count = 0;
       chosen.forEach(function (g) {
         var seed = side[g];
-        for (var v = 0; v < seed.length; v++) { values.push(seed[Math.floor(random() * seed.length)]); }
+        for (var v = 0; v < seed.length; v++) { drawn[count++] = seed[Math.floor(random() * seed.length)]; }
       });
-      return median(values);
+      return selectedMedian(drawn, count);
     }
     for (var r = 0; r < C.resamples; r++) {
       var chosen = [];
