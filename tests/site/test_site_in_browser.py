@@ -260,6 +260,22 @@ def test_a_published_pair_shows_pythons_own_rows(driver, real_site):
     assert source == "python" and cells
     note = driver.find_element("id", "pair-note").text
     assert "computed by Python" in note
+    # The page's own maths on the same pair: every text Python's, but the bootstrap's bounds.
+    driver.execute_async_script(
+        "const done = arguments[0]; let left = 2;"
+        "for (const key of ['qa', 'qmid']) { const s = document.createElement('script');"
+        "  s.src = 'runs/' + key + '.pair.js'; s.onload = () => --left || done();"
+        "  document.head.appendChild(s); }"
+    )
+    mine = driver.execute_script(
+        "return benchCompare.compareTwoRuns(benchPairData.qa, benchPairData.qmid).rows"
+        ".map(r => [r.case, r.fighter, r.metric, r.a, r.b, r.bootstrap ? '' : r.change,"
+        " r.test])"
+    )
+    assert mine == [
+        [r[0], r[1], r[2], r[3], r[4], r[5] if "by bootstrap" not in r[7] else "", r[7]]
+        for r in cells
+    ]
 
 
 def test_the_run_page_leads_to_any_pair(driver, real_site):
