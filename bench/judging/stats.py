@@ -107,7 +107,7 @@ def bootstrap_median_ratio(
         chosen = rng.integers(0, groups, (rows, groups))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios.append(
-                _resampled_medians(top, chosen, rng) / _resampled_medians(bottom, chosen, rng)
+                _resampled_medians(top, chosen, rng) / _remembered_medians(bottom, chosen, rng)
             )
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(np.concatenate(ratios), [tail, 100 - tail])
@@ -136,6 +136,35 @@ def _padded(groups: Sequence[np.ndarray]) -> np.ndarray:
     for row, values in enumerate(groups):
         table[row, : len(values)] = values
     return table
+
+
+# The last few denominators resampled: a case's verdicts put David's epochs in the denominator
+# against each opponent in turn, with the same seed, the same chosen seeds and (opponents timed
+# over as many epochs) the same generator state, so his medians come out the same each time.
+_REMEMBERED: dict[tuple[bytes, ...], tuple[np.ndarray, dict]] = {}
+
+
+def _remembered_medians(
+    table: np.ndarray, chosen: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """_resampled_medians, computed once per table, chosen seeds and generator state; the
+    generator is left where computing them would have left it."""
+    key = (
+        table.tobytes(),
+        str(table.shape).encode(),
+        chosen.tobytes(),
+        str(chosen.shape).encode(),
+        repr(rng.bit_generator.state).encode(),
+    )
+    if key in _REMEMBERED:
+        medians, state = _REMEMBERED[key]
+        rng.bit_generator.state = state
+        return medians.copy()
+    medians = _resampled_medians(table, chosen, rng)
+    if len(_REMEMBERED) >= 8:
+        _REMEMBERED.pop(next(iter(_REMEMBERED)))
+    _REMEMBERED[key] = (medians.copy(), rng.bit_generator.state)
+    return medians
 
 
 def _resampled_medians(

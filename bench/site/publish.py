@@ -16,7 +16,7 @@ from bench.files import write_text
 from bench.site.compare import default_pairs, pair_rows
 from bench.site.history import SitePoint, case_steps, case_traces, machine_groups
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
-from bench.site.pages import render, script_json
+from bench.site.pages import MANIFEST_FILE, PageManifest, render, script_json
 from bench.site.pair_data import compare_constants
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
 from bench.store.run_folder import RUN_FILE
@@ -58,6 +58,8 @@ def publish(
         skipped = [(str(e.folder), e.skipped or "") for e in indexed if e.summary is None]
         keys = site_keys({e.folder: e.summary["run_id"] for e in usable})
         runs = _in_commit_order(usable, keys)
+        # Each run's compare data (runs/RUN.pair.js) apart from the summaries the pages render.
+        compare_data = {keys[e.folder]: e.summary["pair_data"] for e in usable}
         writer = _SiteWriter(out, steps=index.cached)
         pairs = _pairs(
             index,
@@ -65,7 +67,7 @@ def publish(
             {r["key"]: e for r, e in zip(runs, _entries(runs, usable, keys), strict=True)},
             compare or [],
         )
-        writer.write_site(runs, skipped, pairs)
+        writer.write_site(runs, skipped, pairs, compare_data)
     finally:
         index.close()
     published = Published(out, len(runs), skipped, stats, keys={str(f): k for f, k in keys.items()})
@@ -96,11 +98,18 @@ def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) 
 
 def _in_commit_order(usable: list[IndexedRun], keys: dict[Path, str]) -> list[dict[str, Any]]:
     """Run summaries, oldest first: by their commit's date, then by when they started."""
-    runs = [{**e.summary, "key": keys[e.folder], "folder": str(e.folder)} for e in usable]
+    runs = [
+        {**_without(e.summary, "pair_data"), "key": keys[e.folder], "folder": str(e.folder)}
+        for e in usable
+    ]
     runs.sort(key=lambda run: (*commit_order(run), run["run_id"], run["key"]))
     for order, run in enumerate(runs):
         run["order"] = order
     return runs
+
+
+def _without(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    return {key: value for key, value in summary.items() if key != name}
 
 
 def commit_order(run: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -167,22 +176,22 @@ class _SiteWriter:
         self.cached = steps  # the index's cache: a case's step changes, by its history's content
         self.pages = 0
         self.written: set[Path] = set()
+        self.rendered = PageManifest(out / MANIFEST_FILE)
 
     def write_site(
         self,
         runs: list[dict[str, Any]],
         skipped: list[tuple[str, str]],
         pairs: dict[str, dict[str, Any]],
+        compare_data: dict[str, dict[str, Any]],
     ) -> None:
         """Every page; stale pages of runs no longer in the store removed."""
         self._assets()
         cases = list(dict.fromkeys(case for run in runs for case in run["cases"]))
         nav = [{"name": case, "page": slug(case)} for case in cases]
-        common = {
-            "nav_cases": nav,
-            "run_count": len(runs) + len(skipped),
-            "skipped_count": len(skipped),
-        }
+        # What every page shows; the run count is the index's alone, so that a new run does not
+        # change (and rewrite) the pages of the 1,000 runs before it.
+        common = {"nav_cases": nav}
         points = {
             case: [
                 SitePoint(r["order"], r["key"], r, r["cases"][case])
@@ -197,6 +206,7 @@ class _SiteWriter:
         previous = {pair["b"]: pair["a"] for pair in pairs.values()}
         for run in runs:
             self._run(run, previous.get(run["key"]), common)
+            self._compare_data(run["key"], compare_data[run["key"]])
         self._page("runs.html", "runs.html.j2", title="Every run", root="", runs=runs, **common)
         self._page(
             "machines.html",
@@ -206,9 +216,10 @@ class _SiteWriter:
             machines=_machines(runs),
             **common,
         )
-        self._compare(runs, pairs, common)
+        self._compare(runs, pairs, common, compare_data)
         self._run_list(runs, pairs)
         self._remove_stale()
+        self.rendered.save(self.written, self.out)
 
     def _run_list(self, runs: list[dict[str, Any]], pairs: dict[str, dict[str, Any]]) -> None:
         """assets/runs.js: every run once (the run pages' compare selector) and the pairs
@@ -252,7 +263,8 @@ class _SiteWriter:
             "index.html", "index.html.j2", title="Every run on one site", root="", plots=True,
             latest=latest, cases=[{"name": c, "page": slug(c)} for c in cases], steps=steps,
             skipped=skipped, data=data,
-            published=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), **common,
+            published=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            run_count=len(runs) + len(skipped), skipped_count=len(skipped), **common,
         )  # fmt: skip
 
     def _case(self, case: str, points: list[SitePoint], common: dict[str, Any]) -> None:
@@ -270,16 +282,25 @@ class _SiteWriter:
 
     def _run(self, run: dict[str, Any], previous: str | None, common: dict[str, Any]) -> None:
         card = self._fight_card(run)
-        # What compare.html needs of this run to compare it with any other (static/compare.js).
-        self._write(
-            f"runs/{run['key']}.pair.js",
-            f"window.benchPairData[{script_json(run['key'])}] = {script_json(run['pair_data'])};\n",
-            only_if_changed=True,
-        )
         self._page(
             f"runs/{run['key']}.html", "run.html.j2", title=f"Run {run['run_id']}", root="../",
             run=run, key=run["key"], previous=previous, card=card, **common,
         )  # fmt: skip
+
+    def _compare_data(self, key: str, data: dict[str, Any]) -> None:
+        """runs/RUN.pair.js: what compare.html needs of this run to compare it with any other
+        (static/compare.js); written when its content changed (the manifest keeps its key)."""
+        path = f"runs/{key}.pair.js"
+        digest = self.rendered.key(path, {"key": key, "data": data})
+        if self.rendered.unchanged(path, digest) and (self.out / path).is_file():
+            self.written.add(self.out / path)
+            return
+        self._write(
+            path,
+            f"window.benchPairData[{script_json(key)}] = {script_json(data)};\n",
+            only_if_changed=True,
+        )
+        self.rendered.record(path, digest)
 
     def _fight_card(self, run: dict[str, Any]) -> str | None:
         """The run's report.html, copied beside its page (only when it changed)."""
@@ -298,7 +319,7 @@ class _SiteWriter:
         self.written.add(target)
         return f"{run['key']}/{REPORT_FILE}"
 
-    def _compare(self, runs, pairs, common) -> None:
+    def _compare(self, runs, pairs, common, compare_data) -> None:
         names = {
             run[
                 "key"
@@ -320,7 +341,7 @@ class _SiteWriter:
             title="Compare two runs",
             root="",
             pairs=options,
-            data={"root": "", "constants": compare_constants(_largest_sample(runs))},
+            data={"root": "", "constants": compare_constants(_largest_sample(compare_data))},
             **common,
         )
 
@@ -335,9 +356,16 @@ class _SiteWriter:
             self._write(f"assets/{name}", text, only_if_changed=True)
 
     def _page(self, path: str, template: str, **context: Any) -> None:
-        # Unchanged pages are left alone: a publish after one run rewrites a handful of files.
-        self._write(path, render(template, **context), only_if_changed=True)
+        # A page whose template and context are those it was last rendered from is not rendered
+        # again (1,000 run pages took 1.9 s of a publish after one run); the others are rewritten
+        # only when their text changed.
         self.pages += 1
+        key = self.rendered.key(template, context)
+        if self.rendered.unchanged(path, key) and (self.out / path).is_file():
+            self.written.add(self.out / path)
+            return
+        self._write(path, render(template, **context), only_if_changed=True)
+        self.rendered.record(path, key)
 
     def _write(self, path: str, text: str, only_if_changed: bool = False) -> None:
         target = self.out / path
@@ -356,10 +384,11 @@ class _SiteWriter:
                     path.rmdir()
 
 
-def _largest_sample(runs: list[dict[str, Any]]) -> int:
+def _largest_sample(compare_data: dict[str, dict[str, Any]]) -> int:
     """The most seeds any case of any run has: the t quantiles compare.js may need."""
     return max(
-        (len(case["seeds"]) for run in runs for case in run["pair_data"]["cases"]), default=2
+        (len(case["seeds"]) for data in compare_data.values() for case in data["cases"]),
+        default=2,
     )
 
 

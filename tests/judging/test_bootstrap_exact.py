@@ -24,6 +24,7 @@ def _medians_as_before(table, chosen, rng):
 def _interval_as_before(numerator, denominator, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(stats, "_resampled_medians", _medians_as_before)
+        patch.setattr(stats, "_REMEMBERED", {})  # nothing remembered from earlier calls
         return stats.bootstrap_median_ratio(numerator, denominator)
 
 
@@ -62,3 +63,30 @@ def test_odd_and_even_counts_with_ties_give_the_same_interval(seeds, epochs, mon
     assert stats.bootstrap_median_ratio(theirs, davids) == _interval_as_before(
         theirs, davids, monkeypatch
     )
+
+
+@pytest.mark.parametrize("cells", [stats._BOOTSTRAP_CELLS, 50_000])  # one chunk; several
+def test_davids_medians_remembered_across_opponents_change_no_interval(cells, monkeypatch):
+    """Each case's opponents in turn against David: his side is resampled once, not four times,
+    and every interval is the one computed with nothing remembered."""
+    monkeypatch.setattr(stats, "_BOOTSTRAP_CELLS", cells)
+    monkeypatch.setattr(stats, "_REMEMBERED", {})
+    computed = []
+    resample = stats._resampled_medians
+
+    def counted(table, chosen, rng):
+        computed.append(table.shape)
+        return resample(table, chosen, rng)
+
+    monkeypatch.setattr(stats, "_resampled_medians", counted)
+    [(_, _, (theirs, davids))] = [p for p in _real_pairs() if p[0] == "moons"]
+    # Four opponents: the real one's epoch times, and three others timed slower or faster.
+    opponents = [[times * factor for times in theirs] for factor in (1.0, 1.3, 0.7, 2.0)]
+    intervals = [stats.bootstrap_median_ratio(times, davids) for times in opponents]
+    chunks = len(computed) // 5
+    assert chunks >= (1 if cells == stats._BOOTSTRAP_CELLS else 2)
+    assert len(computed) == 5 * chunks  # 4 opponents' sides and David's once, per chunk
+    for times, interval in zip(opponents, intervals, strict=True):
+        with monkeypatch.context() as patch:
+            patch.setattr(stats, "_REMEMBERED", {})
+            assert stats.bootstrap_median_ratio(times, davids) == interval

@@ -126,3 +126,41 @@ def test_history_steps_per_case_and_opponent():
     [step] = found[("moons", "keras")]
     assert (step.index, step.commit, step.previous_commit) == (8, "c000008", "c000007")
     assert math.isclose(step.factor, 0.5, abs_tol=0.03)
+
+
+def reference_series(rng, kind, n):
+    """Noise; values on a coarse grid (ties everywhere, as accuracies have); one noisy step."""
+    if kind == "noise":
+        return rng.normal(size=n)
+    if kind == "ties":
+        return np.round(rng.normal(size=n) * 2) / 4
+    return np.concatenate([rng.normal(0, 0.1, n // 2), rng.normal(1, 0.1, n - n // 2)])
+
+
+@pytest.mark.parametrize("kind", ["noise", "ties", "step"])
+def test_pelt_l1_finds_ruptures_breakpoints(kind):
+    """The reference: ruptures' own PELT with its L1 cost, on 40 series of 4 to 160 points."""
+    import ruptures
+
+    from bench.judging.change_points import pelt_l1
+
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        signal = reference_series(rng, kind, int(rng.integers(4, 160)))
+        penalty = float(rng.uniform(0.01, 3))
+        expected = ruptures.Pelt(model="l1", min_size=2, jump=1).fit(signal).predict(pen=penalty)
+        assert pelt_l1(signal, penalty) == expected, (signal.size, penalty)
+
+
+def test_segment_costs_are_ruptures_l1_costs_bit_for_bit():
+    import ruptures
+
+    from bench.judging.change_points import segment_costs
+
+    signal = reference_series(np.random.default_rng(3), "ties", 41)
+    reference = ruptures.costs.CostL1().fit(signal)
+    costs = segment_costs(signal)
+    for start in range(41):
+        for end in range(start + 2, 42):
+            assert costs[start, end] == reference.error(start, end)
+    assert np.isinf(costs[5, 6]) and np.isinf(costs[6, 5])

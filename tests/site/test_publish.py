@@ -297,3 +297,39 @@ def test_one_more_run_searches_steps_again_on_its_own_machine_only(tmp_path, mon
     publish([store], site, workers=1)
     assert searched and all(hosts == {"laptop"} for _, hosts in searched)
     assert {case for case, _ in searched} == {"moons", "moons-float64", "blobs-4", "iris"}
+
+
+def test_one_more_run_renders_only_the_pages_it_changes(tmp_path, monkeypatch):
+    """The pages of the runs before it keep their template and context: not rendered again."""
+    import bench.site.pages
+    import bench.site.publish
+
+    store, site = tmp_path / "store", tmp_path / "site"
+    make_store(FIXTURE_RUN, store, 3)
+    publish([store], site, workers=1)
+    rendered = []
+
+    def spy(template, **context):
+        rendered.append(template)
+        return bench.site.pages.render(template, **context)
+
+    monkeypatch.setattr(bench.site.publish, "render", spy)
+    make_store(FIXTURE_RUN, store, 1, first=3)
+    second = publish([store], site, workers=1)
+    pages = [page for page in site.rglob("*.html") if page.name != "report.html"]
+    assert second.runs == 4 and second.pages == len(pages)  # every page counted, rendered or not
+    # The new run's page, its case pages, the index and the lists; none of the 3 old run pages.
+    assert rendered.count("run.html.j2") == 1
+    assert "index.html.j2" in rendered and "case.html.j2" in rendered
+    assert "run-00003" in (site / "runs.html").read_text(encoding="utf-8")
+    # A changed template renders every page again; a deleted manifest too.
+    rendered.clear()
+    monkeypatch.setattr(bench.site.pages, "_templates_digest", lambda: "another template")
+    publish([store], site, workers=1)
+    assert rendered.count("run.html.j2") == 4
+    rendered.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(bench.site.publish, "render", spy)
+    (site / bench.site.pages.MANIFEST_FILE).unlink()
+    publish([store], site, workers=1)
+    assert rendered.count("run.html.j2") == 4
