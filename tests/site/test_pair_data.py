@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -88,3 +89,17 @@ def test_hostile_names_stay_inside_the_data_script(real_runs):
     assert HOSTILE in data["described"]  # the suite's name
     assert any(HOSTILE in why for c in data["cases"] for why in c["records"]["goliath"]["why"])
     assert "</script" not in text and "<" not in text  # written as \u003c: a script cannot end
+
+
+def test_a_publish_with_nothing_new_leaves_the_data_scripts_alone(tmp_path):
+    store, site = tmp_path / "store", tmp_path / "site"
+    quick_run(store / "qa", "qa", started="2026-12-01T10:00:00+00:00", commit="1" * 40)
+    quick_run(store / "qb", "qb", started="2026-12-02T10:00:00+00:00", commit="2" * 40)
+    publish([store], site, workers=1)
+    script = site / "runs" / "qa.pair.js"
+    before = script.stat().st_mtime_ns
+    publish([store], site, workers=1)
+    assert script.stat().st_mtime_ns == before
+    shutil.rmtree(store / "qa")  # a run gone from the store: its script goes with its page
+    publish([store], site, workers=1)
+    assert not script.exists() and (site / "runs" / "qb.pair.js").is_file()
