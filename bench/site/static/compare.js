@@ -323,10 +323,8 @@ var benchCompare = (function () {
 
   function ok(side, name, i) { var r = side.records[name]; return !!(r && r.ok[i]); }
 
-  function seedsOf(side) { return side.seeds; }
-
   function finished(caseName, name, a, b) {  // run_pair._finished
-    var clean = function (side) { return new Set(seedsOf(side).filter(function (s, i) { return ok(side, name, i); })); };
+    var clean = function (side) { return new Set(side.seeds.filter(function (s, i) { return ok(side, name, i); })); };
     var cleanA = clean(a), cleanB = clean(b), seedsA = new Set(a.seeds), seedsB = new Set(b.seeds);
     var sorted = function (set) { return Array.from(set).sort(function (x, y) { return x - y; }); };
     var lost = sorted(cleanA).filter(function (s) { return seedsB.has(s) && !cleanB.has(s); });
@@ -567,7 +565,7 @@ var benchCompare = (function () {
         ? "A published pair: its rows were computed by Python at publish time (python -m bench compare)."
         : "Computed in this browser from both runs' data (runs/RUN.pair.js) by the same rules and statistics as python -m bench compare." +
           (bootstrapped ? " The intervals of the median epoch time rows (marked by a dotted border) come from the same two-stage bootstrap as Python's (" +
-            C.resamples + " resamples over the shared seeds, then epochs; percentile interval) with different random draws: their bounds may differ slightly from Python's." : "");
+            C.resamples.toLocaleString("en") + " resamples over the shared seeds, then epochs; percentile interval) with different random draws: their bounds may differ slightly from Python's." : "");
       render();
     }
 
