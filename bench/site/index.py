@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import HarnessError
+from bench.site.pair_data import pair_data
 from bench.site.reading import fight_files, read_info, read_slim_fight, run_from_slim
 from bench.site.run_summary import summarize_run
 from bench.store.run_folder import CASES_DIR, RUN_FILE, ResultsError, Run
 
-INDEX_VERSION = 2  # bump when a summary's shape changes: older rows are then rebuilt
+INDEX_VERSION = 3  # bump when a summary's shape changes: older rows are then rebuilt
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
@@ -251,6 +252,7 @@ def read_run_folder(folder: Path) -> dict[str, Any]:
         summary = summarize_run(run)
         summary["ignored"] = problems + run.ignored
         summary["info"] = info
+        summary["pair_data"] = pair_data(run)  # runs/RUN.pair.js: compare.html's any pair
     except (ResultsError, HarnessError) as err:
         skipped = str(err)
     except (KeyError, TypeError, ValueError) as err:  # a run.json that is JSON but not ours

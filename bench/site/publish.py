@@ -17,6 +17,7 @@ from bench.site.compare import default_pairs, pair_rows
 from bench.site.history import SitePoint, case_steps, case_traces, machine_groups
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import MANIFEST_FILE, PageManifest, render, script_json
+from bench.site.pair_data import compare_constants
 from bench.site.store import INDEX_FILE, run_folders, site_keys, slug
 from bench.store.run_folder import RUN_FILE
 from bench.wording import display_name
@@ -57,6 +58,8 @@ def publish(
         skipped = [(str(e.folder), e.skipped or "") for e in indexed if e.summary is None]
         keys = site_keys({e.folder: e.summary["run_id"] for e in usable})
         runs = _in_commit_order(usable, keys)
+        # Each run's compare data (runs/RUN.pair.js) apart from the summaries the pages render.
+        compare_data = {keys[e.folder]: e.summary["pair_data"] for e in usable}
         writer = _SiteWriter(out, steps=index.cached)
         pairs = _pairs(
             index,
@@ -64,7 +67,7 @@ def publish(
             {r["key"]: e for r, e in zip(runs, _entries(runs, usable, keys), strict=True)},
             compare or [],
         )
-        writer.write_site(runs, skipped, pairs)
+        writer.write_site(runs, skipped, pairs, compare_data)
     finally:
         index.close()
     published = Published(out, len(runs), skipped, stats, keys={str(f): k for f, k in keys.items()})
@@ -95,11 +98,18 @@ def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) 
 
 def _in_commit_order(usable: list[IndexedRun], keys: dict[Path, str]) -> list[dict[str, Any]]:
     """Run summaries, oldest first: by their commit's date, then by when they started."""
-    runs = [{**e.summary, "key": keys[e.folder], "folder": str(e.folder)} for e in usable]
+    runs = [
+        {**_without(e.summary, "pair_data"), "key": keys[e.folder], "folder": str(e.folder)}
+        for e in usable
+    ]
     runs.sort(key=lambda run: (*commit_order(run), run["run_id"], run["key"]))
     for order, run in enumerate(runs):
         run["order"] = order
     return runs
+
+
+def _without(summary: dict[str, Any], name: str) -> dict[str, Any]:
+    return {key: value for key, value in summary.items() if key != name}
 
 
 def commit_order(run: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -173,6 +183,7 @@ class _SiteWriter:
         runs: list[dict[str, Any]],
         skipped: list[tuple[str, str]],
         pairs: dict[str, dict[str, Any]],
+        compare_data: dict[str, dict[str, Any]],
     ) -> None:
         """Every page; stale pages of runs no longer in the store removed."""
         self._assets()
@@ -195,6 +206,7 @@ class _SiteWriter:
         previous = {pair["b"]: pair["a"] for pair in pairs.values()}
         for run in runs:
             self._run(run, previous.get(run["key"]), common)
+            self._compare_data(run["key"], compare_data[run["key"]])
         self._page("runs.html", "runs.html.j2", title="Every run", root="", runs=runs, **common)
         self._page(
             "machines.html",
@@ -204,7 +216,7 @@ class _SiteWriter:
             machines=_machines(runs),
             **common,
         )
-        self._compare(runs, pairs, common)
+        self._compare(runs, pairs, common, compare_data)
         self._run_list(runs, pairs)
         self._remove_stale()
         self.rendered.save(self.written, self.out)
@@ -275,6 +287,21 @@ class _SiteWriter:
             run=run, key=run["key"], previous=previous, card=card, **common,
         )  # fmt: skip
 
+    def _compare_data(self, key: str, data: dict[str, Any]) -> None:
+        """runs/RUN.pair.js: what compare.html needs of this run to compare it with any other
+        (static/compare.js); written when its content changed (the manifest keeps its key)."""
+        path = f"runs/{key}.pair.js"
+        digest = self.rendered.key(path, {"key": key, "data": data})
+        if self.rendered.unchanged(path, digest) and (self.out / path).is_file():
+            self.written.add(self.out / path)
+            return
+        self._write(
+            path,
+            f"window.benchPairData[{script_json(key)}] = {script_json(data)};\n",
+            only_if_changed=True,
+        )
+        self.rendered.record(path, digest)
+
     def _fight_card(self, run: dict[str, Any]) -> str | None:
         """The run's report.html, copied beside its page (only when it changed)."""
         source = Path(run["folder"]) / REPORT_FILE
@@ -292,7 +319,7 @@ class _SiteWriter:
         self.written.add(target)
         return f"{run['key']}/{REPORT_FILE}"
 
-    def _compare(self, runs, pairs, common) -> None:
+    def _compare(self, runs, pairs, common, compare_data) -> None:
         names = {
             run[
                 "key"
@@ -314,7 +341,7 @@ class _SiteWriter:
             title="Compare two runs",
             root="",
             pairs=options,
-            data={"root": ""},
+            data={"root": "", "constants": compare_constants(_largest_sample(compare_data))},
             **common,
         )
 
@@ -322,7 +349,7 @@ class _SiteWriter:
         import plotly.offline
 
         self._write("assets/plotly.min.js", plotly.offline.get_plotlyjs(), only_if_changed=True)
-        for name in ("site.js", "site.css"):
+        for name in ("site.js", "compare.js", "site.css"):
             text = (
                 resources.files("bench.site").joinpath("static", name).read_text(encoding="utf-8")
             )
@@ -355,6 +382,14 @@ class _SiteWriter:
                     path.unlink()
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
+
+
+def _largest_sample(compare_data: dict[str, dict[str, Any]]) -> int:
+    """The most seeds any case of any run has: the t quantiles compare.js may need."""
+    return max(
+        (len(case["seeds"]) for data in compare_data.values() for case in data["cases"]),
+        default=2,
+    )
 
 
 def _history_of(case: str, points: list[SitePoint]) -> list[Any]:

@@ -70,3 +70,67 @@ def run_info(
         },
         "load_average_max": 9.5,
     }
+
+
+def quick_run(
+    run_dir: Path,
+    run_id: str,
+    *,
+    started: str,
+    commit: str,
+    david_factor: float = 1.0,
+    goliath_factor: float = 1.0,
+    david_correct: int = 0,
+    diverged: tuple[str, int] | None = None,
+    reason: str = "loss became NaN at epoch 3",
+    suite: str = "quick",
+    case_prefix: str = "",
+    seeds: int = 2,
+    native: tuple[str, ...] = (),
+    shift: int = 0,
+) -> Path:
+    """The real quick run (tests/fixtures/quick-run) as a run of its own: its id, start and
+    commit; David's and Goliath's epoch and training times scaled (each seed and epoch a little
+    differently, as real timings move), David's test hits on every seed moved by
+    `david_correct` (a drop), Goliath diverged on one (case, seed) for `reason`; its suite
+    named `suite` and its cases renamed with `case_prefix` (a run sharing no case). Seeds past
+    the fixture's two are copies of its seeds under new numbers; the `native` cases run in
+    native mode; `shift` moves the per-seed and per-epoch wobble, so two runs' ratios vary."""
+    import json
+
+    info = json.loads((FIXTURE_RUN / "run.json").read_text(encoding="utf-8"))
+    info.update(run_id=run_id, started=started)
+    info["suite"] = {**info["suite"], "name": suite}
+    info["case_names"] = [case_prefix + name for name in info["case_names"]]
+    info["environment"] = {**info["environment"], "git_commit": commit}
+    write_json(run_dir / "run.json", info)
+    sources = sorted((FIXTURE_RUN / "cases").glob("*--seed0.json"))
+    for path, seed in ((p, seed) for p in sources for seed in range(seeds)):
+        path = path.with_name(path.name.replace("--seed0", f"--seed{seed % 2}"))
+        fight = json.loads(path.read_text(encoding="utf-8"))
+        fight.update(run_id=run_id, seed=seed)
+        if fight["case"]["name"] in native:
+            fight["case"]["mode"], fight["parity"] = "native", None
+        for name, factor in (("david", david_factor), ("goliath", goliath_factor)):
+            entry = fight["fighters"][name]
+            wobble = [factor * (1 + 0.02 * ((k * 7 + seed + shift) % 5 - 2)) for k in range(500)]
+            history = entry["history"]
+            history["epoch_seconds"] = [
+                s * w for s, w in zip(history["epoch_seconds"], wobble, strict=False)
+            ]
+            entry["train_seconds"] *= wobble[seed]
+        metrics = fight["fighters"]["david"]["metrics"]
+        matrix = metrics["confusion_matrix"]  # the hits moved off its diagonal, so it agrees
+        for k in range(-david_correct):
+            row = k % len(matrix)
+            if matrix[row][row] > 0:
+                matrix[row][row] -= 1
+                matrix[row][(row + 1) % len(matrix)] += 1
+        metrics["test_correct"] = sum(matrix[i][i] for i in range(len(matrix)))
+        metrics["test_accuracy"] = metrics["test_correct"] / metrics["n_test"]
+        if diverged and (fight["case"]["name"], fight["seed"]) == diverged:
+            goliath = fight["fighters"]["goliath"]
+            goliath.update(status="diverged", reason=reason, metrics=None)
+        fight["case"]["name"] = case_prefix + fight["case"]["name"]
+        write_json(run_dir / "cases" / f"{fight['case']['name']}--seed{seed}.json", fight)
+    return run_dir

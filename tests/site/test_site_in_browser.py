@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 from browser import chromium, console_errors, wait_drawn
-from site_stores import HOSTILE, hand_made_run
+from site_stores import HOSTILE, hand_made_run, quick_run
 
+from bench.judging.run_pair import compare_two_runs
+from bench.site.compare import pair_rows
 from bench.site.publish import publish
+from bench.store.run_folder import load_run
 
 pytestmark = pytest.mark.slow  # a browser starts; they still run in CI
 
@@ -130,18 +133,160 @@ def test_a_run_page_compares_with_any_other_run(driver, site):
     # run1 -> run2 is published (the run before it on this machine): a link to its rows.
     link = choose("run1").find_element("tag name", "a")
     assert link.get_attribute("href").endswith("/compare.html#run1__run2")
-    # run0 -> run2 is not: the exact commands, A the older run, with the folders of the store.
-    how = choose("run0").text
+    # run0 -> run2 is not published: computed in the page, A the older run; the command named.
+    how = choose("run0")
+    assert (
+        how.find_element("tag name", "a").get_attribute("href").endswith("/compare.html#run0__run2")
+    )
     folder = "return window.benchRuns.find(run => run.key === 'run0').folder"
     store = Path(driver.execute_script(folder)).parent
     assert (store / "run0" / "run.json").is_file() and (store / "run2" / "run.json").is_file()
-    assert f"python -m bench compare {store / 'run0'} " in how
-    assert how.endswith(
-        f"{store / 'run2'} prints it, or "
-        "python -m bench publish STORE --compare run0 run2 adds it to the site"
+    assert how.text.endswith(
+        f"(computed in the page) · python -m bench compare {store / 'run0'} {store / 'run2'}"
+        " prints it"
     )
     choose("run1").find_element("tag name", "a").click()
     wait_drawn(driver)
     assert driver.execute_script("return document.getElementById('pair').value") == "run1__run2"
     assert int(driver.execute_script("return document.body.dataset.rows")) > 0
     assert console_errors(driver) == []
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    """Real runs (tests/fixtures/quick-run, 4 seeds, iris in native mode) on one machine: qa,
+    qmid, then qb (David 1.6x slower and 8 hits less a seed, Goliath 10% faster and diverged on
+    iris seed 1 for a hostile reason, a hostile suite name); qa -> qb is not published. `other`
+    shares no case."""
+    store = tmp_path_factory.mktemp("real-store")
+    shape = {"seeds": 4, "native": ("iris",)}
+    quick_run(store / "qa", "qa", started="2026-12-01T10:00:00+00:00", commit="1" * 40, **shape)
+    quick_run(
+        store / "qmid", "qmid", started="2026-12-02T10:00:00+00:00", commit="2" * 40,
+        david_factor=1.02, shift=2, **shape,
+    )  # fmt: skip
+    quick_run(
+        store / "qb", "qb", started="2026-12-03T10:00:00+00:00", commit="3" * 40,
+        david_factor=1.6, goliath_factor=0.9, david_correct=-8, diverged=("iris", 1),
+        reason=HOSTILE, suite=HOSTILE, shift=1, **shape,
+    )  # fmt: skip
+    quick_run(
+        store / "other", "other", started="2026-12-04T10:00:00+00:00", commit="4" * 40,
+        case_prefix="renamed-",
+    )  # fmt: skip
+    out = store.parent / "real-site"  # the `site` fixture's folder is store.parent / "site"
+    publish([store], out, workers=1)
+    assert not (out / "compare" / "qa__qb.js").exists()  # not published: the page computes it
+    return store, out
+
+
+def shown_pair(driver, site, pair):
+    """compare.html opened on a pair; its rows as the table shows them, and their numbers."""
+    driver.get((site / "compare.html").as_uri() + "#" + pair)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script("return document.body.dataset.pair") == pair
+    )
+    assert console_errors(driver) == []
+    assert driver.execute_script("return window.pwned") is None
+    cells = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#compare-rows tbody tr'))"
+        ".map(tr => Array.from(tr.children).map(td => td.textContent))"
+    )
+    return cells, driver.execute_script("return document.body.dataset.source")
+
+
+def test_any_unpublished_pair_of_real_runs_has_pythons_rows(driver, real_site):
+    store, site = real_site
+    run_a, run_b = load_run(store / "qa"), load_run(store / "qb")
+    expected = pair_rows(run_a, run_b)["rows"]
+    numbers = compare_two_runs(run_a, run_b)
+    cells, source = shown_pair(driver, site, "qa__qb")
+    assert source == "browser"
+    assert len(cells) == len(expected) > 20
+    bootstrapped = 0
+    for shown, row, number in zip(cells, expected, numbers, strict=True):
+        verdict = row["verdict"] + (" (REGRESSED)" if row["regressed"] else "")
+        want = [row["case"], row["fighter"], row["metric"], row["a"], row["b"], row["change"]]
+        want += [verdict, row["test"]]
+        if "by bootstrap" not in row["test"]:
+            assert shown == want  # every deterministic text, exactly
+            continue
+        # The fair-mode time row: Python's bootstrap, other random draws: bounds within 3%.
+        bootstrapped += 1
+        assert shown[:5] + shown[7:] == want[:5] + want[7:]
+        js = driver.execute_script(
+            "const r = window.benchShownPair.rows[arguments[0]]; return [r.low, r.high];",
+            cells.index(shown),
+        )
+        assert js[0] == pytest.approx(number.low, rel=0.03)
+        assert js[1] == pytest.approx(number.high, rel=0.03)
+        if number.low > 1.03 or number.high < 0.97:
+            assert shown[6] == want[6]
+    assert bootstrapped == 6  # David and Goliath in the three fair cases
+    tests = " ".join(shown[7] for shown in cells)
+    assert "one-sided Mann-Whitney p=" in tests  # 4 seeds against 4 (or 3): the exact test
+    assert "geometric mean of per-seed training-time ratios" in tests  # iris, native mode
+    assert any("REGRESSED" in shown[6] for shown in cells)  # David's accuracy fell
+    assert any(HOSTILE in shown[7] for shown in cells)  # Goliath's diverged seed, as text
+    note = driver.find_element("id", "pair-note").text
+    assert "computed in this browser" in note.lower() and "different random draws" in note
+    # Differences only: the rows shown as changed, the same as Python's (a bootstrap row may
+    # fall either side of "same" only where Python's interval reaches within 3% of 1).
+    flags = driver.execute_script("return window.benchShownPair.rows.map(r => r.changed)")
+    for flag, row, number in zip(flags, expected, numbers, strict=True):
+        touching = number.low is not None and number.low <= 1.03 and number.high >= 0.97
+        if not ("by bootstrap" in row["test"] and touching):
+            assert flag == row["changed"], row
+    driver.find_element("id", "differences-only").click()
+    count = "return document.querySelectorAll('#compare-rows tbody tr').length"
+    assert driver.execute_script(count) == sum(flags) < len(expected)
+    driver.find_element("id", "differences-only").click()
+
+
+def test_runs_sharing_no_case_say_what_python_says(driver, real_site):
+    store, site = real_site
+    expected = pair_rows(load_run(store / "qa"), load_run(store / "other"))
+    assert expected["rows"] == [] and "nothing to compare" in expected["problem"]
+    cells, _ = shown_pair(driver, site, "qa__other")
+    assert cells == []
+    assert driver.find_element("id", "pair-problem").text == expected["problem"]
+
+
+def test_a_published_pair_shows_pythons_own_rows(driver, real_site):
+    _, site = real_site
+    cells, source = shown_pair(driver, site, "qa__qmid")  # the run before it, same suite
+    assert source == "python" and cells
+    note = driver.find_element("id", "pair-note").text
+    assert "computed by Python" in note
+    # The page's own maths on the same pair: every text Python's, but the bootstrap's bounds.
+    driver.execute_async_script(
+        "const done = arguments[0]; let left = 2;"
+        "for (const key of ['qa', 'qmid']) { const s = document.createElement('script');"
+        "  s.src = 'runs/' + key + '.pair.js'; s.onload = () => --left || done();"
+        "  document.head.appendChild(s); }"
+    )
+    mine = driver.execute_script(
+        "return benchCompare.compareTwoRuns(benchPairData.qa, benchPairData.qmid).rows"
+        ".map(r => [r.case, r.fighter, r.metric, r.a, r.b, r.bootstrap ? '' : r.change,"
+        " r.test])"
+    )
+    assert mine == [
+        [r[0], r[1], r[2], r[3], r[4], r[5] if "by bootstrap" not in r[7] else "", r[7]]
+        for r in cells
+    ]
+
+
+def test_the_run_page_leads_to_any_pair(driver, real_site):
+    _, site = real_site
+    open_page(driver, site / "runs" / "qb.html")
+    driver.execute_script(
+        "const pick = document.getElementById('compare-run'); pick.value = 'qa';"
+        "pick.dispatchEvent(new Event('change'));"
+    )
+    driver.find_element("css selector", "#compare-how a").click()
+    cells, source = shown_pair(driver, site, "qa__qb")
+    assert source == "browser" and cells
+    picked = "return ['run-a', 'run-b'].map(id => document.getElementById(id).value)"
+    assert driver.execute_script(picked) == ["qa", "qb"]

@@ -76,57 +76,15 @@ function benchIndexPage(data) {
   benchDrawn(promises);
 }
 
-window.benchPairs = window.benchPairs || {};
-
-function benchComparePage(data) {
-  var select = document.getElementById("pair");
-  var only = document.getElementById("differences-only");
-  function show() {
-    var id = select.value, pair = window.benchPairs[id];
-    if (!id) { return; }
-    if (!pair) {
-      // Loaded as a script (works from file://, unlike fetch); shown when it arrives.
-      var script = document.createElement("script");
-      script.src = "compare/" + encodeURIComponent(id) + ".js";
-      script.onload = show;
-      script.onerror = function () { document.getElementById("pair-problem").textContent = "pair not published: " + id; };
-      document.head.appendChild(script);
-      return;
-    }
-    window.location.hash = id;
-    document.getElementById("pair-problem").textContent = pair.problem;
-    var body = document.querySelector("#compare-rows tbody");
-    body.textContent = "";
-    pair.rows.forEach(function (row) {
-      if (only.checked && !row.changed) { return; }
-      var tr = document.createElement("tr");
-      tr.className = row.regressed ? "worse regressed" : row.changed ? "changed" : "";
-      [row.case, row.fighter, row.metric, row.a, row.b, row.change,
-       row.verdict + (row.regressed ? " (REGRESSED)" : ""), row.test].forEach(function (text) {
-        var td = document.createElement("td");
-        td.textContent = text;  // text, never markup: names come from results
-        tr.appendChild(td);
-      });
-      body.appendChild(tr);
-    });
-    document.body.dataset.rows = String(body.children.length);
-  }
-  var wanted = decodeURIComponent(window.location.hash.slice(1));
-  if (wanted && Array.prototype.some.call(select.options, function (o) { return o.value === wanted; })) {
-    select.value = wanted;
-  }
-  select.addEventListener("change", show);
-  only.addEventListener("change", show);
-  show();
-  window.benchDrawnAt = performance.now();
-  document.body.dataset.drawn = "yes";
+function benchOrder(runs, here, other) {
+  // A is the older run (in commit order), B the newer: as the compare page and `bench compare`.
+  var at = {};
+  runs.forEach(function (run, i) { at[run.key] = i; });
+  return at[other] < at[here] ? [other, here] : [here, other];
 }
 
 function benchPairId(runs, here, other) {
-  // A is the older run (in commit order), B the newer: as the compare page and `bench compare`.
-  var order = {};
-  runs.forEach(function (run, i) { order[run.key] = i; });
-  return order[other] < order[here] ? other + "__" + here : here + "__" + other;
+  return benchOrder(runs, here, other).join("__");
 }
 
 function benchRunPage(key) {
@@ -144,24 +102,20 @@ function benchRunPage(key) {
     select.appendChild(option);
   });
   select.addEventListener("change", function () {
+    // Every pair opens on compare.html: a published one with Python's rows, any other computed
+    // there from both runs' data; the command that prints the same rows is named beside it.
     how.textContent = "";
     if (!select.value) { return; }
     var id = benchPairId(runs, key, select.value), published = window.benchPublishedPairs || [];
     var asked = id.split("__").reverse().join("__");  // --compare may have named them newer first
     if (published.indexOf(id) < 0 && published.indexOf(asked) >= 0) { id = asked; }
-    if (published.indexOf(id) >= 0) {
-      var link = document.createElement("a");
-      link.href = "../compare.html#" + encodeURIComponent(id);
-      link.textContent = "open the comparison";
-      how.appendChild(link);
-      return;
-    }
-    var pair = id.split("__"), a = byKey[pair[0]], b = byKey[pair[1]];
+    var older = benchOrder(runs, key, select.value), a = byKey[older[0]], b = byKey[older[1]];
+    var link = document.createElement("a");
+    link.href = "../compare.html#" + encodeURIComponent(id);
+    link.textContent = "open the comparison";
     var code = document.createElement("code");
     code.textContent = "python -m bench compare " + a.folder + " " + b.folder;
-    var again = document.createElement("code");
-    again.textContent = "python -m bench publish STORE --compare " + a.run_id + " " + b.run_id;
-    how.append("not published; ", code, " prints it, or ", again, " adds it to the site");
+    how.append(link, published.indexOf(id) >= 0 ? " (published) · " : " (computed in the page) · ", code, " prints it");
   });
   document.body.dataset.drawn = "yes";
 }
