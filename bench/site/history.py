@@ -77,14 +77,50 @@ def _label(name: str, machine: str, several: bool) -> str:
     return f"{name} on {machine}" if several else name
 
 
-def case_traces(points: Sequence[SitePoint]) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Styles:
+    """Site-wide orders of fighters and machines: a fighter's colour and a machine's dash and
+    marker are the same in every chart of the site, so one legend serves the index."""
+
+    fighters: Sequence[str]
+    machines: Sequence[str]
+
+    @classmethod
+    def of(cls, points: Sequence[SitePoint]) -> Styles:
+        """The orders in which the points name them."""
+        return cls(
+            list(dict.fromkeys(f for p in points for f in p.case["fighters"])),
+            list(dict.fromkeys(p.run["machine"]["key"] for p in points)),
+        )
+
+    def legend(self) -> dict[str, list[dict[str, str]]]:
+        """Each opponent's colour, and each machine's dash and marker, as the index lists them."""
+        return {
+            "fighters": [
+                {"name": display_name(f), "colour": COLOURS[i % len(COLOURS)]}
+                for i, f in enumerate(self.fighters)
+                if f != "david"
+            ],
+            "machines": [
+                {"name": m, "dash": DASHES[i % len(DASHES)], "symbol": SYMBOLS[i % len(SYMBOLS)]}
+                for i, m in enumerate(self.machines)
+            ],
+        }
+
+
+def case_traces(
+    points: Sequence[SitePoint], styles: Styles | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Speed-up per opponent, David's accuracy, ms per epoch per fighter: one line per machine."""
     machines = machine_groups(points)
     several = len(machines) > 1
     traces: dict[str, list[dict[str, Any]]] = {"speedup": [], "accuracy": [], "ms": []}
-    fighters = list(dict.fromkeys(f for p in points for f in p.case["fighters"]))
-    for m, (machine, group) in enumerate(machines.items()):
-        for f, fighter in enumerate(fighters):
+    styles = styles or Styles.of(points)
+    fighters = [f for f in styles.fighters if any(f in p.case["fighters"] for p in points)]
+    for machine, group in machines.items():
+        m = styles.machines.index(machine)
+        for fighter in fighters:
+            f = styles.fighters.index(fighter)
             if fighter != "david":
                 kept = [p for p in group if (p.case["speedups"].get(fighter) or {}).get("estimate")]
                 values = [_interval(p.case["speedups"][fighter]) for p in kept]

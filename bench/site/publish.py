@@ -14,7 +14,7 @@ from typing import Any
 from bench.errors import HarnessError
 from bench.files import write_text
 from bench.site.compare import default_pairs, pair_rows
-from bench.site.history import SitePoint, case_steps, case_traces, machine_groups
+from bench.site.history import SitePoint, Styles, case_steps, case_traces, machine_groups
 from bench.site.index import IndexedRun, IndexStats, StoreIndex
 from bench.site.pages import MANIFEST_FILE, PageManifest, render, script_json
 from bench.site.pair_data import compare_constants
@@ -200,9 +200,10 @@ class _SiteWriter:
             ]
             for case in cases
         }
-        self._index(runs, skipped, cases, points, common)
+        styles = Styles.of([point for case in cases for point in points[case]])
+        self._index(runs, skipped, cases, points, styles, common)
         for case in cases:
-            self._case(case, points[case], common)
+            self._case(case, points[case], styles, common)
         previous = {pair["b"]: pair["a"] for pair in pairs.values()}
         for run in runs:
             self._run(run, previous.get(run["key"]), common)
@@ -242,7 +243,7 @@ class _SiteWriter:
             only_if_changed=True,
         )
 
-    def _index(self, runs, skipped, cases, points, common) -> None:
+    def _index(self, runs, skipped, cases, points, styles, common) -> None:
         latest = runs[-1] if runs else None
         steps = [
             step
@@ -257,22 +258,27 @@ class _SiteWriter:
         steps.sort(key=lambda step: step["date"], reverse=True)
         data = {
             "root": "",
-            "cases": [{"name": c, "traces": case_traces(points[c])["speedup"]} for c in cases],
+            "cases": [
+                {"name": c, "traces": case_traces(points[c], styles)["speedup"]} for c in cases
+            ],
         }
         self._page(
             "index.html", "index.html.j2", title="Every run on one site", root="", plots=True,
             latest=latest, cases=[{"name": c, "page": slug(c)} for c in cases], steps=steps,
+            legend=styles.legend(),
             skipped=skipped, data=data,
             published=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             run_count=len(runs) + len(skipped), skipped_count=len(skipped), **common,
         )  # fmt: skip
 
-    def _case(self, case: str, points: list[SitePoint], common: dict[str, Any]) -> None:
+    def _case(
+        self, case: str, points: list[SitePoint], styles: Styles, common: dict[str, Any]
+    ) -> None:
         fighters = list(dict.fromkeys(f for p in points for f in p.case["fighters"]))
         runs = [
             {"order": p.order, "commit": p.run["commit"], "run_id": p.run["run_id"]} for p in points
         ]
-        data = {"root": "../", "runs": runs, "traces": case_traces(points)}
+        data = {"root": "../", "runs": runs, "traces": case_traces(points, styles)}
         self._page(
             f"cases/{slug(case)}.html", "case.html.j2", title=case, root="../", plots=True,
             description=points[-1].case["description"] if points else "",

@@ -76,6 +76,25 @@ def test_publish_real_runs_of_two_commits(two_commits):
         assert "fetch(" not in text and "cdn." not in text.lower()
 
 
+def test_the_index_legend_names_every_opponent_and_machine_as_the_charts_draw_them(two_commits):
+    _, site, _ = two_commits
+    index = (site / "index.html").read_text(encoding="utf-8")
+    legend = index.split('id="legend"', 1)[1].split("</div>", 1)[0]
+    colours = dict(
+        (name, colour)
+        for colour, name in re.findall(r'stroke="(#[0-9a-f]{6})".*?</svg>vs ([^<]+)<', legend)
+    )
+    assert colours == {"Goliath": colours["Goliath"]} and colours["Goliath"].startswith("#")
+    for host in ("ci-runner-1", "laptop", "workstation"):
+        assert host in legend
+    dashes = set()
+    for case in page_data(site / "index.html")["cases"]:
+        for trace in case["traces"]:  # every small chart: the legend's colour, a machine's dash
+            assert trace["line"]["color"] == colours["Goliath"]
+            dashes.add(trace["line"]["dash"])
+    assert dashes == {"solid", "dot", "dash"}
+
+
 def test_incremental_publish_reads_only_the_new_run(tmp_path):
     store, site = tmp_path / "store", tmp_path / "site"
     make_store(FIXTURE_RUN, store, 2)
