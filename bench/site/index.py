@@ -27,7 +27,7 @@ from bench.site.reading import fight_files, read_info, read_slim_fight, run_from
 from bench.site.run_summary import summarize_run
 from bench.store.run_folder import CASES_DIR, RUN_FILE, ResultsError, Run
 
-INDEX_VERSION = 3  # bump when a summary's shape changes: older rows are then rebuilt
+INDEX_VERSION = 4  # bump when a summary's shape changes: older rows are then rebuilt
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, summary BLOB, skipped TEX
                                  fights TEXT);
 CREATE TABLE IF NOT EXISTS pairs (a TEXT, b TEXT, rows BLOB, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE IF NOT EXISTS pair_data (key TEXT PRIMARY KEY, data BLOB);
 """
 
 
@@ -143,6 +144,11 @@ class StoreIndex:
         info = (indexed.summary or {}).get("info") or {}
         return run_from_slim(indexed.folder, info, results)
 
+    def pair_data_of(self, indexed: IndexedRun) -> dict[str, Any]:
+        """What compare.html needs of the run (bench/site/pair_data.py)."""
+        row = self.db.execute("SELECT data FROM pair_data WHERE key = ?", (indexed.key,)).fetchone()
+        return _unpack(row[0]) if row is not None else {"cases": []}
+
     def pair(self, a: IndexedRun, b: IndexedRun, compute: Callable[[], Any]) -> Any:
         """Two runs' comparison, computed once per pair of contents and kept."""
         row = self.db.execute(
@@ -214,6 +220,12 @@ class StoreIndex:
             "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
             (key, packed, skipped, json.dumps(digests)),
         )
+        if result.get("pair_data") is not None:
+            # Apart from the summary: every publish reads every summary, but a run's compare
+            # data only when its script is written (50 KB a run, 1 s a publish of 1,000 runs).
+            self.db.execute(
+                "INSERT OR REPLACE INTO pair_data VALUES (?, ?)", (key, result["pair_data"])
+            )
         return IndexedRun(folder, key, summary, skipped, digests)
 
 
@@ -243,7 +255,7 @@ def read_run_folder(folder: Path) -> dict[str, Any]:
         packed = _pack(slim) if slim is not None else None
         where = str(folder.resolve() / path.relative_to(folder))  # as _known looks it up
         files.append((where, stat.st_size, stat.st_mtime_ns, _digest(data), packed))
-    summary, skipped = None, None
+    summary, skipped, compare = None, None, None
     try:
         info = read_info(folder)
         run = run_from_slim(folder, info, slims)
@@ -252,12 +264,18 @@ def read_run_folder(folder: Path) -> dict[str, Any]:
         summary = summarize_run(run)
         summary["ignored"] = problems + run.ignored
         summary["info"] = info
-        summary["pair_data"] = pair_data(run)  # runs/RUN.pair.js: compare.html's any pair
+        compare = pair_data(run)  # runs/RUN.pair.js: compare.html's any pair
     except (ResultsError, HarnessError) as err:
         skipped = str(err)
     except (KeyError, TypeError, ValueError) as err:  # a run.json that is JSON but not ours
         skipped = f"{folder}: not a run of this harness ({type(err).__name__}: {err})"
-    return {"files": files, "run_json": run_json, "summary": summary, "skipped": skipped}
+    return {
+        "files": files,
+        "run_json": run_json,
+        "summary": summary,
+        "skipped": skipped,
+        "pair_data": _pack(compare) if compare is not None else None,
+    }
 
 
 def _first_reasons(reasons: list[str], shown: int = 3) -> str:

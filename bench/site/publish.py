@@ -25,6 +25,14 @@ from bench.wording import display_name
 REPORT_FILE = "report.html"
 
 
+@dataclass(frozen=True)
+class CompareData:
+    """A run's compare data: the content it follows from, and how to read it from the index."""
+
+    content_key: str
+    load: Callable[[], dict[str, Any]]
+
+
 @dataclass
 class Published:
     """What a publish wrote and read."""
@@ -58,8 +66,10 @@ def publish(
         skipped = [(str(e.folder), e.skipped or "") for e in indexed if e.summary is None]
         keys = site_keys({e.folder: e.summary["run_id"] for e in usable})
         runs = _in_commit_order(usable, keys)
-        # Each run's compare data (runs/RUN.pair.js) apart from the summaries the pages render.
-        compare_data = {keys[e.folder]: e.summary["pair_data"] for e in usable}
+        # Each run's compare data (runs/RUN.pair.js), read from the index only when written.
+        compare_data = {
+            keys[e.folder]: CompareData(e.key, partial(index.pair_data_of, e)) for e in usable
+        }
         writer = _SiteWriter(out, steps=index.cached)
         pairs = _pairs(
             index,
@@ -98,18 +108,11 @@ def _refuse_results_as_site(out: Path, stores: list[Path], folders: list[Path]) 
 
 def _in_commit_order(usable: list[IndexedRun], keys: dict[Path, str]) -> list[dict[str, Any]]:
     """Run summaries, oldest first: by their commit's date, then by when they started."""
-    runs = [
-        {**_without(e.summary, "pair_data"), "key": keys[e.folder], "folder": str(e.folder)}
-        for e in usable
-    ]
+    runs = [{**e.summary, "key": keys[e.folder], "folder": str(e.folder)} for e in usable]
     runs.sort(key=lambda run: (*commit_order(run), run["run_id"], run["key"]))
     for order, run in enumerate(runs):
         run["order"] = order
     return runs
-
-
-def _without(summary: dict[str, Any], name: str) -> dict[str, Any]:
-    return {key: value for key, value in summary.items() if key != name}
 
 
 def commit_order(run: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -183,7 +186,7 @@ class _SiteWriter:
         runs: list[dict[str, Any]],
         skipped: list[tuple[str, str]],
         pairs: dict[str, dict[str, Any]],
-        compare_data: dict[str, dict[str, Any]],
+        compare_data: dict[str, CompareData],
     ) -> None:
         """Every page; stale pages of runs no longer in the store removed."""
         self._assets()
@@ -217,7 +220,7 @@ class _SiteWriter:
             machines=_machines(runs),
             **common,
         )
-        self._compare(runs, pairs, common, compare_data)
+        self._compare(runs, pairs, common)
         self._run_list(runs, pairs)
         self._remove_stale()
         self.rendered.save(self.written, self.out)
@@ -293,17 +296,18 @@ class _SiteWriter:
             run=run, key=run["key"], previous=previous, card=card, **common,
         )  # fmt: skip
 
-    def _compare_data(self, key: str, data: dict[str, Any]) -> None:
+    def _compare_data(self, key: str, data: CompareData) -> None:
         """runs/RUN.pair.js: what compare.html needs of this run to compare it with any other
-        (static/compare.js); written when its content changed (the manifest keeps its key)."""
+        (static/compare.js); written when the run's content changed (the manifest keeps its
+        content key, so an unchanged run's data is not even read)."""
         path = f"runs/{key}.pair.js"
-        digest = self.rendered.key(path, {"key": key, "data": data})
+        digest = self.rendered.key(path, {"key": key, "content": data.content_key})
         if self.rendered.unchanged(path, digest) and (self.out / path).is_file():
             self.written.add(self.out / path)
             return
         self._write(
             path,
-            f"window.benchPairData[{script_json(key)}] = {script_json(data)};\n",
+            f"window.benchPairData[{script_json(key)}] = {script_json(data.load())};\n",
             only_if_changed=True,
         )
         self.rendered.record(path, digest)
@@ -325,7 +329,7 @@ class _SiteWriter:
         self.written.add(target)
         return f"{run['key']}/{REPORT_FILE}"
 
-    def _compare(self, runs, pairs, common, compare_data) -> None:
+    def _compare(self, runs, pairs, common) -> None:
         names = {
             run[
                 "key"
@@ -347,7 +351,7 @@ class _SiteWriter:
             title="Compare two runs",
             root="",
             pairs=options,
-            data={"root": "", "constants": compare_constants(_largest_sample(compare_data))},
+            data={"root": "", "constants": compare_constants(_largest_sample(runs))},
             **common,
         )
 
@@ -390,10 +394,10 @@ class _SiteWriter:
                     path.rmdir()
 
 
-def _largest_sample(compare_data: dict[str, dict[str, Any]]) -> int:
+def _largest_sample(runs: list[dict[str, Any]]) -> int:
     """The most seeds any case of any run has: the t quantiles compare.js may need."""
     return max(
-        (len(case["seeds"]) for data in compare_data.values() for case in data["cases"]),
+        (len(case["seeds"]) for run in runs for case in run["cases"].values()),
         default=2,
     )
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import shutil
 import time
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -230,7 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     compact = args.work / "compact-run-00000"
     shutil.rmtree(compact, ignore_errors=True)
     write_compact(store / "run-00000", compact)
-    print(f"compact record of one run: {_size(compact) / 1e6:.2f} MB")
+    stored = sum(
+        len(zlib.compress(path.read_bytes())) for path in compact.rglob("*") if path.is_file()
+    )
+    print(
+        f"compact record of one run: {_size(compact) / 1e6:.2f} MB, "
+        f"{stored / 1e6:.2f} MB as a git branch stores it (zlib)"
+    )
     print(f"site: {_size(site) / 1e6:.1f} MB in {len(pages)} pages; largest page ", end="")
     print(f"{largest.relative_to(site)} {largest_bytes / 1e6:.2f} MB")
     case_page = sorted((site / "cases").glob("*.html"))[0]
