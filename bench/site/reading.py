@@ -8,14 +8,21 @@ them) and never reach the index. A compact run folder (no grids to begin with) r
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from bench.store.integrity import why_untrusted
+from bench.store.integrity import (
+    DIGEST_KEY,
+    text_matches_digest,
+    why_counts_disagree,
+    why_untrusted,
+)
 from bench.store.records import Fight
 from bench.store.run_folder import (
     CASES_DIR,
     RUN_FILE,
+    SCHEMA_VERSION,
     ResultsError,
     Run,
     load_run_info,
@@ -50,11 +57,20 @@ _EMPTY: dict[str, Any] = {"decision_boundary": None, "boundary_snapshots": [], "
 
 def read_slim_fight(path: Path, data: bytes) -> dict[str, Any]:
     """One fight file's bytes, parsed, upgraded, slimmed and checked against the schema."""
-    try:
-        result = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ResultsError(f"{path}: not valid JSON ({err})") from err
-    full = upgrade(result)
+    recorded = _recorded_digest(data)
+    if recorded and text_matches_digest(data, recorded):
+        # A canonical file whose digest holds: its grids are cut from the text unparsed (they
+        # are most of its bytes, and most of the time parsing it took).
+        cut = _without_grids(data)
+        result = _parse(path, cut) if cut is not None else None
+        if result is not None and result.get("schema_version") == SCHEMA_VERSION:
+            result = slim(result)
+            validate_case_result(result, path)
+            untrusted = why_counts_disagree(result)  # the digest held; the counts are checked
+            if untrusted:
+                raise ResultsError(f"{path}: {untrusted}")
+            return result
+    full = upgrade(_parse(path, data))
     result = slim(full)
     validate_case_result(result, path)
     # The digest covers the whole file as written, grids included: checked before they go.
@@ -62,6 +78,61 @@ def read_slim_fight(path: Path, data: bytes) -> dict[str, Any]:
     if untrusted:
         raise ResultsError(f"{path}: {untrusted}")
     return result
+
+
+def _parse(path: Path, data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ResultsError(f"{path}: not valid JSON ({err})") from err
+
+
+_DIGEST = re.compile(rb'[{,]"' + DIGEST_KEY.encode() + rb'":"([0-9a-f]{64})"[,}]')
+# In canonical text a fighter's keys are sorted: its snapshots end where "decision_boundary"
+# begins, and its boundary where "epochs_run" does. Each cut is what slim() makes of the value,
+# and holds only the strings a grid has (else the file is read the long way).
+_CUTS = (
+    (b'"boundary_snapshots":', b',"decision_boundary":', b"[]", {b"epoch", b"values"}),
+    (
+        b'"decision_boundary":',
+        b',"epochs_run":',
+        b"null",
+        {b"kind", b"probability", b"class", b"resolution", b"values"}
+        | {b"x_max", b"x_min", b"y_max", b"y_min"},
+    ),
+)
+
+
+def _recorded_digest(data: bytes) -> str | None:
+    found = _DIGEST.search(data, max(0, data.find(b'"' + DIGEST_KEY.encode()) - 1))
+    return found.group(1).decode("ascii") if found else None
+
+
+def _without_grids(data: bytes) -> bytes | None:
+    """The canonical text with each fighter's boundary grid and snapshots written as null and
+    [], unparsed (bytes.find, not a JSON parser); None when a value is not where and what
+    canonical text makes it."""
+    for key, following, empty, words in _CUTS:
+        pieces, at = [], 0
+        start = data.find(key)
+        while start >= 0:
+            begin = start + len(key)
+            end = data.find(following, begin)
+            if end < 0 or not _only_grid(data[begin:end], words):
+                return None
+            pieces += [data[at:begin], empty]
+            at = end
+            start = data.find(key, at)
+        data = b"".join([*pieces, data[at:]])
+    return data
+
+
+def _only_grid(value: bytes, words: set[bytes]) -> bool:
+    """A whole JSON value (balanced brackets) whose only strings are a grid's keys."""
+    if value in (b"null", b"[]"):
+        return True
+    balanced = value.count(b"[") == value.count(b"]") and value.count(b"{") == value.count(b"}")
+    return balanced and value[:1] in (b"[", b"{") and set(value.split(b'"')[1::2]) <= words
 
 
 def fight_files(run_dir: Path) -> list[Path]:

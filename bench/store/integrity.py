@@ -63,6 +63,11 @@ def why_untrusted(result: dict[str, Any], text: bytes | None = None) -> str | No
             f"its content digest {str(recorded)[:12]} does not match its content "
             f"({content_digest(result)[:12]}): edited or damaged after the run wrote it"
         )
+    return why_counts_disagree(result)
+
+
+def why_counts_disagree(result: dict[str, Any]) -> str | None:
+    """Why a result's numbers contradict each other (an accuracy and its counts), or None."""
     for name, record in (result.get("fighters") or {}).items():
         metrics = record.get("metrics")
         if not metrics:

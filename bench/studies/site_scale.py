@@ -29,6 +29,7 @@ from bench.site.publish import publish
 from bench.site.store import INDEX_FILE
 from bench.store.compact import write_compact
 from bench.store.integrity import DIGEST_KEY, canonical_json, digest_member
+from bench.store.run_folder import upgrade
 
 MACHINES = (
     {"host": "ci-runner-1", "cpu": "AMD EPYC 7763 64-Core Processor", "cores": 2},
@@ -46,7 +47,7 @@ class Template:
         self.report = source / "report.html"
         self.fights = {}
         for path in sorted((source / "cases").glob("*.json")):
-            fight = json.loads(path.read_text(encoding="utf-8"))
+            fight = upgrade(json.loads(path.read_text(encoding="utf-8")))  # as written today
             bulk = {}
             for name, entry in fight["fighters"].items():
                 for key in (key for key in _BULK if key in entry):
