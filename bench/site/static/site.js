@@ -70,7 +70,7 @@ function benchToggle(plots, fighter, shown) {
 function benchIndexPage(data) {
   var promises = data.cases.map(function (entry, i) {
     var layout = { height: 220, showlegend: false, margin: { l: 40, r: 5, t: 5, b: 25 },
-                   yaxis: { type: "log" }, xaxis: { showticklabels: false } };
+                   yaxis: { type: "log", nticks: 4 }, xaxis: { showticklabels: false } };
     return benchPlot(document.getElementById("small-" + i), entry.traces, layout, data.root, true);
   });
   benchDrawn(promises);
