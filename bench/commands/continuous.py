@@ -17,7 +17,6 @@ from bench.gates.revisions import (
     repository_root,
     resolve,
 )
-from bench.plan.suite import find_suite, load_suite
 
 # What CI does with each answer: REGRESSED and UNDECIDED (on a quiet machine) fail it; TOO BUSY
 # has its own code, so a workflow can map "could not tell on this machine" to a warning.
@@ -78,6 +77,7 @@ def run_continuous(args: argparse.Namespace) -> int:
     quiet machine; 3: too busy to tell)."""
     from bench.files import write_text
     from bench.gates.continuous import Settings, compare_revisions, format_result
+    from bench.plan.suite import find_suite, load_suite  # here: scikit-learn takes a second
 
     repo = repository_root(Path.cwd())
     low, _, high = args.rounds.partition("..")

@@ -17,7 +17,6 @@ import numpy as np
 
 from bench.run.fair_start import BatchSchedule, initial_weights
 
-from ..datasets import load_dataset
 from ..errors import HarnessError
 
 DTYPE = "float64"
@@ -165,6 +164,8 @@ def instance(problem: Problem, n_samples: int | None = None, biases: bool = True
     params = dict(problem.dataset_params)
     if n_samples is not None:
         params["n_samples"] = n_samples
+    from ..datasets import load_dataset  # here: scikit-learn takes a second to import
+
     data = load_dataset(problem.dataset, SEED, cache_dir=None, **params)
     layers = problem.layers(data.n_features)
     weights = initial_weights(layers, SEED)
