@@ -8,36 +8,14 @@ One worker pool serves the module, so Keras (the reference) is imported once.
 from pathlib import Path
 
 import pytest
+from patients import examine
 
 from bench.doctor import problems
 from bench.doctor.report import render_text
-from bench.doctor.run import REFERENCE, Options, diagnose
-from bench.fighters.roster import FighterConfig
-from bench.run.pool import WorkerPool
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "examples" / "book_network.py"
 VARIANTS = Path(__file__).parents[1] / "fixtures" / "fighters" / "book_networks.py"
-
-
-@pytest.fixture(scope="module")
-def pool(tmp_path_factory):
-    """Workers that answer the doctor's calls, Keras's imported once for the module."""
-    with WorkerPool(tmp_path_factory.mktemp("doctor-logs"), tasks=False) as shared:
-        shared.worker(REFERENCE).wait_ready()
-        yield shared
-
-
-def examine(pool, path, class_name, **options):
-    """The doctor's diagnosis of path:class_name, its problems built from what it accepts."""
-    patient = FighterConfig(
-        name=class_name.lower(),
-        display=class_name,
-        description=f"{class_name} from {path.name}",
-        model=f"{path}:{class_name}",
-    )
-    settings = {"speed": False, "steps": 50, **options}
-    return diagnose(patient, Options(**settings), pool.log_dir, lambda line: None, pool)
 
 
 def test_the_book_network_is_examined_on_a_problem_it_accepts_and_passes(pool):

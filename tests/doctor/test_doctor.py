@@ -11,11 +11,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from patients import examine as examined
 
 from bench.cli import main
-from bench.doctor.run import REFERENCE, Options, diagnose
+from bench.doctor.run import Options, diagnose
 from bench.fighters.roster import FighterConfig
-from bench.run.pool import WorkerPool
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "naive_moons_net.py"
@@ -23,24 +23,9 @@ PLANTED = Path(__file__).parents[1] / "fixtures" / "fighters" / "planted_bugs.py
 MISBEHAVING = Path(__file__).parents[1] / "fixtures" / "fighters" / "misbehaving.py"
 
 
-@pytest.fixture(scope="module")
-def pool(tmp_path_factory):
-    """Workers that answer the doctor's calls, Keras's imported once for the module."""
-    with WorkerPool(tmp_path_factory.mktemp("doctor-logs"), tasks=False) as shared:
-        shared.worker(REFERENCE).wait_ready()
-        yield shared
-
-
 def examine(pool, path, class_name, **options):
     """The doctor's diagnosis of path:class_name, the moons problem only unless told."""
-    patient = FighterConfig(
-        name=class_name.lower(),
-        display=class_name,
-        description=f"{class_name} from {path.name}",
-        model=f"{path}:{class_name}",
-    )
-    settings = {"problems": ["moons"], "speed": False, "steps": 50, **options}
-    return diagnose(patient, Options(**settings), pool.log_dir, lambda line: None, pool)
+    return examined(pool, path, class_name, **{"problems": ["moons"], **options})
 
 
 @pytest.mark.slow
