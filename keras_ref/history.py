@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,15 +36,7 @@ class KerasHistory:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, ready for JSON."""
-        return {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-            "epoch_seconds": self.epoch_seconds,
-            "diverged_at": self.diverged_at,
-            "running_loss": self.running_loss,
-        }
+        return asdict(self)  # every field, in order
 
 
 class EpochRecorder:

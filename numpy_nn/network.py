@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -407,11 +407,4 @@ class History:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, ready for JSON."""
-        return {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-            "epoch_seconds": self.epoch_seconds,
-            "diverged_at": self.diverged_at,
-        }
+        return asdict(self)  # every field, in order

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -28,12 +28,4 @@ class SklearnHistory:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form, ready for JSON."""
-        return {
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "val_loss": self.val_loss,
-            "val_accuracy": self.val_accuracy,
-            "epoch_seconds": self.epoch_seconds,
-            "diverged_at": self.diverged_at,
-            "running_loss": self.running_loss,
-        }
+        return asdict(self)  # every field, in order
