@@ -8,16 +8,10 @@ them) and never reach the index. A compact run folder (no grids to begin with) r
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from bench.store.integrity import (
-    DIGEST_KEY,
-    text_matches_digest,
-    why_counts_disagree,
-    why_untrusted,
-)
+from bench.store.integrity import text_digest_holds, why_counts_disagree, why_untrusted
 from bench.store.records import Fight
 from bench.store.run_folder import (
     CASES_DIR,
@@ -57,8 +51,8 @@ _EMPTY: dict[str, Any] = {"decision_boundary": None, "boundary_snapshots": [], "
 
 def read_slim_fight(path: Path, data: bytes) -> dict[str, Any]:
     """One fight file's bytes, parsed, upgraded, slimmed and checked against the schema."""
-    recorded = _recorded_digest(data)
-    if recorded and text_matches_digest(data, recorded):
+    digest_holds = text_digest_holds(data)
+    if digest_holds:
         # A canonical file whose digest holds: its grids are cut from the text unparsed (they
         # are most of its bytes, and most of the time parsing it took).
         cut = _without_grids(data)
@@ -74,7 +68,7 @@ def read_slim_fight(path: Path, data: bytes) -> dict[str, Any]:
     result = slim(full)
     validate_case_result(result, path)
     # The digest covers the whole file as written, grids included: checked before they go.
-    untrusted = why_untrusted(full, data)
+    untrusted = why_counts_disagree(full) if digest_holds else why_untrusted(full, data)
     if untrusted:
         raise ResultsError(f"{path}: {untrusted}")
     return result
@@ -87,7 +81,6 @@ def _parse(path: Path, data: bytes) -> Any:
         raise ResultsError(f"{path}: not valid JSON ({err})") from err
 
 
-_DIGEST = re.compile(rb'[{,]"' + DIGEST_KEY.encode() + rb'":"([0-9a-f]{64})"[,}]')
 # In canonical text a fighter's keys are sorted: its snapshots end where "decision_boundary"
 # begins, and its boundary where "epochs_run" does. Each cut is what slim() makes of the value,
 # and holds only the strings a grid has (else the file is read the long way).
@@ -101,11 +94,6 @@ _CUTS = (
         | {b"x_max", b"x_min", b"y_max", b"y_min"},
     ),
 )
-
-
-def _recorded_digest(data: bytes) -> str | None:
-    found = _DIGEST.search(data, max(0, data.find(b'"' + DIGEST_KEY.encode()) - 1))
-    return found.group(1).decode("ascii") if found else None
 
 
 def _without_grids(data: bytes) -> bytes | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 DIGEST_KEY = "content_digest"
@@ -32,17 +33,12 @@ def with_digest(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, DIGEST_KEY: content_digest(result)}
 
 
-def digest_member(digest: str) -> str:
-    """How the digest appears in a canonical file: `"content_digest":"<hex>"`."""
-    return f'"{DIGEST_KEY}":"{digest}"'
-
-
 def text_matches_digest(text: bytes, recorded: str) -> bool:
     """True when the file is canonical text whose body (its digest member taken out) hashes to
     the recorded digest: the check without serialising the result again (fight files are
     written canonical). False says nothing: the file may be older or indented; check the
     content itself."""
-    member = digest_member(recorded).encode("ascii")
+    member = f'"{DIGEST_KEY}":"{recorded}"'.encode("ascii")
     body = text.rstrip(b"\n")
     if member + b"," in body:
         body = body.replace(member + b",", b"", 1)
@@ -51,6 +47,16 @@ def text_matches_digest(text: bytes, recorded: str) -> bool:
     else:
         return False
     return hashlib.sha256(body).hexdigest() == recorded
+
+
+_RECORDED = re.compile(rb'[{,]"' + DIGEST_KEY.encode("ascii") + rb'":"([0-9a-f]{64})"[,}]')
+
+
+def text_digest_holds(text: bytes) -> bool:
+    """text_matches_digest with the digest the text records itself, read without parsing."""
+    start = max(0, text.find(b'"' + DIGEST_KEY.encode("ascii")) - 1)
+    found = _RECORDED.search(text, start)
+    return found is not None and text_matches_digest(text, found.group(1).decode("ascii"))
 
 
 def why_untrusted(result: dict[str, Any], text: bytes | None = None) -> str | None:
