@@ -28,7 +28,7 @@ from bench.files import write_text
 from bench.site.publish import publish
 from bench.site.store import INDEX_FILE
 from bench.store.compact import write_compact
-from bench.store.integrity import DIGEST_KEY, canonical_json, digest_member
+from bench.store.integrity import DIGEST_KEY, canonical_json
 from bench.store.run_folder import upgrade
 
 MACHINES = (
@@ -96,13 +96,16 @@ class Template:
 def _canonical_with_digest(fight: dict[str, Any], bulk: dict[str, str]) -> str:
     """The fight file as `bench run` writes it (canonical, its content digest inside), the bulky
     grids serialised once per template rather than once per run."""
-    placeholder = digest_member("0" * 64)
-    text = canonical_json({**fight, DIGEST_KEY: "0" * 64})
-    for token, serialised in bulk.items():
-        text = text.replace(token, serialised)
-    body = text.replace(placeholder + ",", "", 1).replace("," + placeholder, "", 1)
-    digest = hashlib.sha256(body.encode("ascii")).hexdigest()
-    return text.replace(placeholder, digest_member(digest), 1)
+
+    def canonical(result: dict[str, Any]) -> str:
+        text = canonical_json(result)
+        for token, serialised in bulk.items():
+            text = text.replace(token, serialised)
+        return text
+
+    body = {key: value for key, value in fight.items() if key != DIGEST_KEY}
+    digest = hashlib.sha256(canonical(body).encode("ascii")).hexdigest()  # = content_digest
+    return canonical({**body, DIGEST_KEY: digest})
 
 
 def _scale(entry: dict[str, Any], factor: float) -> None:
