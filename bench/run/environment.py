@@ -96,11 +96,12 @@ def cpu_flags() -> set[str]:
 
 
 def blas_pools() -> list[dict[str, Any]]:
-    """NumPy's BLAS libraries as threadpoolctl sees them: API, version, kernel, threads."""
+    """NumPy's BLAS libraries as threadpoolctl sees them: API, version, kernel, threads, in
+    the order of their names (threadpoolctl's follows the order they were loaded in)."""
     import numpy  # noqa: F401  (threadpoolctl sees only libraries already loaded)
     from threadpoolctl import threadpool_info
 
-    return [
+    pools = [
         {
             "library": f"{pool.get('internal_api')} {pool.get('version')}",
             "architecture": pool.get("architecture"),
@@ -109,6 +110,7 @@ def blas_pools() -> list[dict[str, Any]]:
         for pool in threadpool_info()
         if pool.get("user_api") == "blas"
     ]
+    return sorted(pools, key=lambda pool: (pool["library"], str(pool["architecture"])))
 
 
 def watched_variables() -> dict[str, str]:

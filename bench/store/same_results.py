@@ -25,6 +25,7 @@ TIMING_FIELDS = frozenset(
         "samples_per_second",
         "seconds_to_target",
         "peak_memory_bytes",
+        "content_digest",  # a digest of the content, timings included
         "run_id",
         "pid",
     }

@@ -145,3 +145,15 @@ def test_a_worker_started_ahead_of_its_turn_is_not_timed_out(tmp_path):
         assert worker.process.poll() is None
     finally:
         worker.kill()
+
+
+def test_a_workers_blas_libraries_are_listed_in_the_order_of_their_names():
+    # threadpoolctl lists them in the order they were loaded, which differs between runs of the
+    # same code (NumPy's and SciPy's OpenBLAS): results compared run to run must not differ there.
+    import scipy.linalg  # noqa: F401  (SciPy's own OpenBLAS, loaded after NumPy's)
+
+    from bench.run.environment import blas_pools
+
+    pools = blas_pools()
+    assert len(pools) >= 2, pools
+    assert pools == sorted(pools, key=lambda pool: (pool["library"], str(pool["architecture"])))

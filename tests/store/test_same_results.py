@@ -11,6 +11,7 @@ def test_timings_memory_and_ids_are_left_out():
     first = case_result("moons", 0, two_d=True, run_id="run-a")
     second = copy.deepcopy(first)
     second["run_id"] = "run-b"
+    first["content_digest"], second["content_digest"] = "a" * 64, "b" * 64  # covers timings
     for record in second["fighters"].values():
         record["history"]["epoch_seconds"] = [s * 3 for s in record["history"]["epoch_seconds"]]
         record["train_seconds"] = 99.0
