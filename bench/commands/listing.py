@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench.datasets import describe_datasets
-from bench.plan.suite import SUITES_DIR, load_suite
-
 
 def handle(args: argparse.Namespace) -> int:
+    from bench.datasets import describe_datasets  # scikit-learn: only for this command
     from bench.fighters.roster import DEFAULT_FIGHTERS, ROSTER
     from bench.fighters.user import installed_fighters
+    from bench.plan.suite import SUITES_DIR, load_suite
 
     print("fighters (* in the default roster):")
     for name, config in ROSTER.items():

@@ -13,7 +13,6 @@ from bench import defaults
 from bench.commands import report
 from bench.errors import HarnessError
 from bench.files import check_writable
-from bench.plan.suite import load_suite
 from bench.run.stop_signals import interrupted_by, interrupted_exit_code, stopped_by_signals
 
 
@@ -37,6 +36,8 @@ def _resume_command(run_dir: Path) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Imported here, not for every command: the datasets import scikit-learn (about a second).
+    from bench.plan.suite import load_suite
     from bench.run.progress import Progress
     from bench.run.runner import check_parallel, new_run_id, run_suite, select_cases
 

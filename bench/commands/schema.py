@@ -7,11 +7,12 @@ import sys
 from typing import Any
 
 from bench.files import write_text
-from bench.plan.schema import schema_text
 
 
 def handle(args: argparse.Namespace) -> int:
     """Print the schema, or write it to --out (atomically)."""
+    from bench.plan.schema import schema_text  # the suite models import scikit-learn's datasets
+
     if args.out is None:
         sys.stdout.write(schema_text())
     else:

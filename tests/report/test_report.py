@@ -230,6 +230,16 @@ def test_report_does_not_import_the_fighters():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
 
+def test_the_command_line_and_the_report_do_not_import_scikit_learn():
+    # Only the datasets and the workers need it; importing it cost every command ~0.8 s.
+    code = (
+        "import sys, bench.cli, bench.report\n"
+        "loaded = {'sklearn', 'tensorflow', 'keras'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
 def test_rerender_prunes_only_its_own_stale_figures(tmp_path):
     write_run(tmp_path, [case_result("moons", run_id=RUN_ID)])
     figures = tmp_path / "figures"
