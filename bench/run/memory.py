@@ -3,19 +3,24 @@
 A reused worker keeps what its earlier fights freed: glibc's malloc holds on to freed pages
 (and raises its mmap threshold after large frees), so the resident set of a later fight need
 not grow at all, and "resident growth while training" read 0 MB in every seed but the first.
-So the number is taken on a separate, untimed pass (`train.py`): a fresh model from the same
-start trains one epoch while two instruments watch, and the peak is the larger of the two:
+So the number is taken on separate, untimed passes (`train.py`): a fresh model from the same
+start trains one epoch while one instrument watches, and the peak is the larger reading:
 
-- traced: the most bytes allocated through Python's allocators and NumPy's at once, counted
-  from before the model is built (tracemalloc). It sees every array of David, scikit-learn and
-  any NumPy fighter, whatever the worker did before; it does not see what a framework allocates
-  in C++ (TensorFlow's and XLA's tensors and buffers).
 - resident: the growth of the resident set (VmHWM after a reset, over VmRSS at the start), after
   the heap's free pages were handed back to the kernel (malloc_trim), so a fight's pages show
   again. It sees everything in the process, in 4 KiB pages, including the buffers a framework
   allocates in C++ and caches it fills during the pass.
+- traced: the most bytes allocated through Python's allocators and NumPy's at once, counted
+  from before the model is built (tracemalloc). It sees every array of David, scikit-learn and
+  any NumPy fighter, whatever the worker did before; it does not see what a framework allocates
+  in C++ (TensorFlow's and XLA's tensors and buffers).
 
-Each is a lower bound of what the training needed, so their maximum is the tighter one.
+Each is a lower bound of what the training needed, so their maximum is the tighter one. They
+watch different passes because tracemalloc's own tables grow the resident set: 100,000 small
+Python objects (10.4 MB traced) grew it by 44 MB while tracemalloc ran and by 10.1 MB when it
+did not, and Keras's 9-10 MB on digits read 14-15 MB. A fighter whose tensors live in C++ can
+skip the traced pass (its roster entry says so): it would read its Python objects only, at
+twice the cost of the resident pass.
 """
 
 from __future__ import annotations
@@ -63,29 +68,40 @@ def release_free_memory() -> None:
         _MALLOC_TRIM(0)
 
 
-class TrainingMemory:
-    """Peak memory of the block: max(traced peak, resident growth), in bytes (see the module).
+class ResidentMemory:
+    """Growth of the resident set over the block, in bytes (None where /proc cannot tell)."""
+
+    def __init__(self) -> None:
+        self.bytes: int | None = None
+        self._rss_before: int | None = None
+
+    def __enter__(self) -> ResidentMemory:
+        release_free_memory()
+        self._rss_before = _status_kib("VmRSS") if _reset_high_water_mark() else None
+        return self
+
+    def model_built(self) -> None:
+        """Nothing to mark: pages the model's building freed stay resident and are reused."""
+
+    def __exit__(self, *exc: object) -> None:
+        peak = _status_kib("VmHWM")
+        if self._rss_before is not None and peak is not None:
+            self.bytes = max(0, (peak - self._rss_before) * 1024)
+
+
+class TracedMemory:
+    """The most bytes traced at once in the block, over those traced at its start.
 
     `model_built()` marks where the model exists: what building it allocated and freed again
     (an initialiser's float64 draws) is not training, what it keeps (parameters) is.
     """
 
     def __init__(self) -> None:
-        self.traced_bytes: int | None = None
-        self.resident_bytes: int | None = None
-        self._rss_before: int | None = None
+        self.bytes: int | None = None
         self._traced_before = 0
         self._was_tracing = False
 
-    @property
-    def bytes(self) -> int | None:
-        """The peak: the larger instrument's reading, None when neither could read."""
-        readings = [r for r in (self.traced_bytes, self.resident_bytes) if r is not None]
-        return max(readings) if readings else None
-
-    def __enter__(self) -> TrainingMemory:
-        release_free_memory()
-        self._rss_before = _status_kib("VmRSS") if _reset_high_water_mark() else None
+    def __enter__(self) -> TracedMemory:
         self._was_tracing = tracemalloc.is_tracing()  # PYTHONTRACEMALLOC: leave it running
         if not self._was_tracing:
             tracemalloc.start()
@@ -98,9 +114,6 @@ class TrainingMemory:
         tracemalloc.reset_peak()
 
     def __exit__(self, *exc: object) -> None:
-        self.traced_bytes = max(0, tracemalloc.get_traced_memory()[1] - self._traced_before)
+        self.bytes = max(0, tracemalloc.get_traced_memory()[1] - self._traced_before)
         if not self._was_tracing:
             tracemalloc.stop()
-        peak = _status_kib("VmHWM")
-        if self._rss_before is not None and peak is not None:
-            self.resident_bytes = max(0, (peak - self._rss_before) * 1024)

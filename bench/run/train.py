@@ -85,8 +85,10 @@ def run_task(
     model_class: type,
     options: dict[str, Any] | None = None,
     report: EpochReport | None = None,
+    traced_memory: bool = True,
 ) -> dict[str, Any]:
-    """Train one fighter's model class; every failure becomes part of the returned record."""
+    """Train one fighter's model class; every failure becomes part of the returned record.
+    `traced_memory`: whether its memory is traced too (FighterConfig.traced_memory)."""
     record = empty_record("failed", None)
     started = time.perf_counter()
     optimizer: dict[str, Any] = dict(task.optimizer)  # a declared convention's, once known
@@ -104,7 +106,7 @@ def run_task(
 
     try:
         optimizer, record["scaled"] = _convention_optimizer(task, model_class)
-        _train(task, build, record, report or (lambda epoch, loss: None))
+        _train(task, build, record, report or (lambda epoch, loss: None), traced_memory)
     except Unsupported as err:
         record.update(status="unsupported", reason=f"not supported by {task.fighter}: {err}")
     except Exception as err:  # a fighter's failure is a result, not the end of the run
@@ -213,25 +215,36 @@ def checked_probabilities(values: Any, n_rows: int, layers: list[dict[str, Any]]
     return probabilities
 
 
-def training_memory(task: FighterTask, build: Callable[[], Any], data: Dataset) -> int | None:
+def training_memory(
+    task: FighterTask, build: Callable[[], Any], data: Dataset, traced: bool = True
+) -> int | None:
     """Peak memory of one epoch's training of a fresh model from the fight's start, untimed and
-    measured apart from the timed training (bench/run/memory.py says why and how)."""
+    measured apart from the timed training: the larger reading of a resident pass and (unless
+    `traced` is False) a traced one (bench/run/memory.py says why and how)."""
     fit_options: dict[str, Any] = {"batch_size": task.batch_size}
     start = None
     if task.mode == "fair":
         start = make_fair_start(task.layers, task.seed, len(data.x_train), 1, task.batch_size)
         fit_options = {"batches": start.batches}
-    with memory.TrainingMemory() as measured:
-        model = build()
-        if start is not None:
-            model.set_weights(start.weights)
-        measured.model_built()
-        model.fit(data.x_train, data.y_train, epochs=1, evaluate=False, **fit_options)
-    return measured.bytes
+    instruments = [memory.ResidentMemory(), *([memory.TracedMemory()] if traced else [])]
+    for instrument in instruments:
+        with instrument:
+            model = build()
+            if start is not None:
+                model.set_weights(start.weights)
+            instrument.model_built()
+            model.fit(data.x_train, data.y_train, epochs=1, evaluate=False, **fit_options)
+        del model  # the next pass builds its own
+    readings = [instrument.bytes for instrument in instruments if instrument.bytes is not None]
+    return max(readings) if readings else None
 
 
 def _train(
-    task: FighterTask, build: Callable[[], Any], record: dict[str, Any], report: EpochReport
+    task: FighterTask,
+    build: Callable[[], Any],
+    record: dict[str, Any],
+    report: EpochReport,
+    traced_memory: bool,
 ) -> None:
     data = load_task_data(task)
     model = build()
@@ -302,7 +315,7 @@ def _train(
     # After the timed training, so first-use costs (tracing, kernels) fall there in every seed.
     memory_started = time.perf_counter()
     try:
-        record["peak_memory_bytes"] = training_memory(task, build, data)
+        record["peak_memory_bytes"] = training_memory(task, build, data, traced_memory)
     except Exception:  # the fight trained: a failed measurement costs its number only (logged)
         traceback.print_exc()
     record["memory_seconds"] = time.perf_counter() - memory_started

@@ -143,7 +143,9 @@ def main() -> int:
             continue
         from bench.run.train import run_task
 
-        record = run_task(message["task"], model_class, config.options, report)
+        record = run_task(
+            message["task"], model_class, config.options, report, config.traced_memory
+        )
         send(replies, {"kind": "record", "record": record})
 
 
