@@ -10,6 +10,7 @@ from bench.store.phases import REPORT_REST, PhaseClock
 from bench.store.run_folder import CASES_DIR, RUN_FILE, ResultsError, load_run, load_run_info
 
 from ..files import write_bytes, write_json, write_text
+from . import picture_cache
 from .document import Document
 from .html import to_html
 from .markdown import FIGURES_DIR, to_markdown
@@ -30,7 +31,8 @@ def render_report(run_dir: str | Path) -> dict[str, Path]:
             raise ResultsError(
                 f"{run.run_dir}: no case results in {CASES_DIR}/ yet, nothing to report"
             )
-        document = build_document(run)
+        with picture_cache.reusing(run.run_dir / FIGURES_DIR):
+            document = build_document(run)
         with clock.timing("writing"):
             paths = _write(run.run_dir, document)
     _record_phases(run.run_dir, clock.breakdown(rest=REPORT_REST))
@@ -43,6 +45,7 @@ def _write(run_dir: Path, document: Document) -> dict[str, Path]:
     for filename, data in files.items():
         write_bytes(figures / filename, data)
     _remove_stale_figures(figures, set(files))
+    picture_cache.write_manifest(figures, document.blocks)
     paths = {"markdown": run_dir / MARKDOWN_FILE, "html": run_dir / HTML_FILE}
     write_text(paths["markdown"], to_markdown(document))
     write_text(paths["html"], to_html(document))

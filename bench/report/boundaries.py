@@ -30,6 +30,11 @@ def _test_points(fight: Fight) -> tuple[np.ndarray, np.ndarray] | None:
     return x, palette[np.asarray(points["y"], dtype=int) % len(palette)]
 
 
+def drawable(fight: Fight) -> bool:
+    """Whether the fight has decision boundaries to draw (2-D data, a fighter with one)."""
+    return _test_points(fight) is not None
+
+
 def decision_boundaries(fight: Fight) -> bytes | None:
     """Each fighter's final decision regions and the test points; None if not 2-D."""
     shown = _test_points(fight)

@@ -32,6 +32,7 @@ from ..wording import (
 from . import boundaries, plots
 from .document import Animation, Block, Figure, Heading, Paragraph, Table
 from .machines import machine_warning
+from .picture_cache import drawn
 
 MAX_PER_CLASS_ROWS = 20
 
@@ -98,29 +99,45 @@ def case_section(
 
 
 def _pictures(index: int, case: str, fights: Sequence[Fight]) -> list[Block]:
+    """Loss curves, decision boundaries and how they formed (2-D data), confusion matrices:
+    each drawn, or read back from an earlier render of the same fights (picture_cache.py)."""
     stem = f"{index + 1:02d}-{_slug(case)}"
+    name = f"{stem}-loss.png"
     with timed("figures"):
-        loss = plots.loss_curves(fights)
-    blocks: list[Block] = [Figure(f"{stem}-loss.png", f"Loss curves, {case}", loss)]
+        [loss], key = drawn("loss", fights, [name], lambda: [plots.loss_curves(fights)])
+    blocks: list[Block] = [Figure(name, f"Loss curves, {case}", loss, key)]
     # The first seed with a boundary to draw: seed 0 unless every fighter failed there.
-    for fight in fights:
+    shown = next((fight for fight in fights if boundaries.drawable(fight)), None)
+    if shown is not None:
+        name = f"{stem}-boundaries.png"
         with timed("figures"):
-            boundary = boundaries.decision_boundaries(fight)
-        if boundary:
-            blocks.append(
-                Figure(f"{stem}-boundaries.png", f"Decision boundaries, {case}", boundary)
+            [boundary], key = drawn(
+                "boundaries", [shown], [name], lambda: [boundaries.decision_boundaries(shown)]
             )
-            with timed("animations"):
-                evolution = boundaries.boundary_evolution(fight)
-            if evolution:
-                strip, gif = evolution
-                alt = f"Decision boundaries during training, {case}"
-                blocks.append(Animation(f"{stem}-evolution.gif", alt, gif, strip))
-            break
+        blocks.append(Figure(name, f"Decision boundaries, {case}", boundary, key))
+        gif = f"{stem}-evolution.gif"
+        with timed("animations"):
+            evolution, key = drawn(
+                "evolution",
+                [shown],
+                [gif.removesuffix(".gif") + ".png", gif],
+                lambda: list(boundaries.boundary_evolution(shown) or ()),
+            )
+        if evolution:
+            strip, animated = evolution
+            alt = f"Decision boundaries during training, {case}"
+            blocks.append(Animation(gif, alt, animated, strip, key))
     with timed("figures"):
-        confusion = plots.confusion_matrices(fights)
+        [confusion], key = drawn(
+            "confusion",
+            fights,
+            [f"{stem}-confusion.png"],
+            lambda: [plots.confusion_matrices(fights)],
+        )
     if confusion:
-        blocks.append(Figure(f"{stem}-confusion.png", f"Confusion matrices, {case}", confusion))
+        blocks.append(
+            Figure(f"{stem}-confusion.png", f"Confusion matrices, {case}", confusion, key)
+        )
     return blocks
 
 

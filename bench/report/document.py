@@ -40,6 +40,7 @@ class Figure:
     filename: str
     alt: str
     png: bytes = field(repr=False)
+    key: str = ""  # what it was drawn from (picture_cache.py), where it may be reused
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Animation:
     alt: str
     gif: bytes = field(repr=False)
     strip: bytes = field(repr=False)
+    key: str = ""  # what both were drawn from (picture_cache.py)
 
     @property
     def strip_filename(self) -> str:

@@ -247,7 +247,11 @@ def test_rerender_prunes_only_its_own_stale_figures(tmp_path):
     (figures / "07-old-case-loss.png").write_bytes(PNG_MAGIC)
     (figures / "my-notes.png").write_bytes(PNG_MAGIC)
     render_report(tmp_path)
-    assert sorted(p.name for p in figures.iterdir()) == ["01-moons-loss.png", "my-notes.png"]
+    assert sorted(p.name for p in figures.iterdir()) == [
+        ".pictures.json",  # what each picture was drawn from: a render again reuses them
+        "01-moons-loss.png",
+        "my-notes.png",
+    ]
 
 
 def test_plots_survive_fighters_that_did_not_finish():
