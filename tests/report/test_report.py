@@ -221,20 +221,18 @@ def test_plots_only_where_they_apply():
     assert plt.get_fignums() == []
 
 
-def test_report_does_not_import_the_fighters():
+@pytest.mark.parametrize(
+    "modules, absent",
+    [
+        ("bench.report", {"tensorflow", "keras", "keras_ref", "numpy_nn"}),
+        # Only the datasets and the workers need scikit-learn; it cost every command ~0.8 s.
+        ("bench.cli, bench.report", {"sklearn", "tensorflow", "keras"}),
+    ],
+)
+def test_the_report_and_the_command_line_import_only_what_they_need(modules, absent):
     code = (
-        "import sys, bench.report\n"
-        "loaded = {'tensorflow', 'keras', 'keras_ref', 'numpy_nn'} & set(sys.modules)\n"
-        "assert not loaded, loaded\n"
-    )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
-
-
-def test_the_command_line_and_the_report_do_not_import_scikit_learn():
-    # Only the datasets and the workers need it; importing it cost every command ~0.8 s.
-    code = (
-        "import sys, bench.cli, bench.report\n"
-        "loaded = {'sklearn', 'tensorflow', 'keras'} & set(sys.modules)\n"
+        f"import sys, {modules}\n"
+        f"loaded = set({sorted(absent)!r}) & set(sys.modules)\n"
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
