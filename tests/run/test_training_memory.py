@@ -135,5 +135,6 @@ def test_tracemallocs_own_tables_are_not_counted_as_the_fighters_memory():
         PythonObjects().fit(None, None, 1, False, 32)
     resident = training_memory(task, PythonObjects, data, traced=False)
     assert alone.bytes <= traced <= 1.3 * alone.bytes, (traced, alone.bytes)
-    # The resident pass alone sees the objects' new pages (10.1 MB for 10.4 MB traced).
-    assert 0.5 * alone.bytes <= resident <= 1.3 * alone.bytes, (resident, alone.bytes)
+    # Only an upper bound: in a process that freed objects before, the pass reuses their pages
+    # unseen (10.1 MB in a fresh one, 4.8 MB late in the test suite): the traced pass's reason.
+    assert resident <= 1.3 * alone.bytes, (resident, alone.bytes)
