@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from bench.files import write_text
+from bench.files import KeyManifest, inputs_digest
 from bench.store.records import Fight
 
 from .document import Animation, Block, Figure
@@ -38,10 +36,9 @@ def drawing_version() -> str:
     return digest.hexdigest()
 
 
-def picture_key(kind: str, fights: Sequence[Fight]) -> str:
+def picture_key(kind: str, fights: Sequence[Fight]) -> str | None:
     """What a picture is drawn from: its kind, the fights it shows, the drawing code."""
-    content = pickle.dumps((kind, list(fights)), protocol=pickle.HIGHEST_PROTOCOL)
-    return hashlib.sha256(content + drawing_version().encode()).hexdigest()
+    return inputs_digest(kind, list(fights), drawing_version())
 
 
 class EarlierPictures:
@@ -49,18 +46,11 @@ class EarlierPictures:
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
-        self.keys: dict[str, str] = {}
-        if folder is not None:
-            try:
-                keys = json.loads((folder / MANIFEST).read_text())
-            except (OSError, ValueError):
-                keys = {}  # none yet, or unreadable: every picture is drawn
-            if isinstance(keys, dict):
-                self.keys = {str(name): str(key) for name, key in keys.items()}
+        self.manifest = None if folder is None else KeyManifest(folder / MANIFEST)
 
-    def files(self, key: str, names: Sequence[str]) -> list[bytes] | None:
+    def files(self, key: str | None, names: Sequence[str]) -> list[bytes] | None:
         """The files' bytes when every one was drawn from this key, else None."""
-        if self.folder is None or any(self.keys.get(name) != key for name in names):
+        if self.manifest is None or not all(self.manifest.unchanged(n, key) for n in names):
             return None
         try:
             return [(self.folder / name).read_bytes() for name in names]
@@ -85,18 +75,23 @@ def reusing(folder: Path) -> Iterator[None]:
 def drawn(
     kind: str, fights: Sequence[Fight], names: Sequence[str], draw: Callable[[], list[bytes]]
 ) -> tuple[list[bytes], str]:
-    """The picture's files (one per name), reused or drawn, and the key they come from."""
+    """The picture's files (one per name), reused or drawn, and the key they come from ("":
+    none, never reused)."""
     key = picture_key(kind, fights)
     earlier = _earlier.files(key, names)
-    return (draw() if earlier is None else earlier), key
+    return (draw() if earlier is None else earlier), key or ""
 
 
 def write_manifest(folder: Path, blocks: Sequence[Block]) -> None:
-    """Record which key each picture file of the report was drawn from."""
-    keys: dict[str, str] = {}
+    """Record which key each picture file of the report was drawn from (those files only)."""
+    manifest = KeyManifest(folder / MANIFEST)
+    names: list[str] = []
     for block in blocks:
-        if isinstance(block, Figure) and block.key:
-            keys[block.filename] = block.key
-        elif isinstance(block, Animation) and block.key:
-            keys[block.filename] = keys[block.strip_filename] = block.key
-    write_text(folder / MANIFEST, json.dumps(keys, indent=1, sort_keys=True) + "\n")
+        if isinstance(block, Figure | Animation) and block.key:
+            files = [block.filename]
+            if isinstance(block, Animation):
+                files.append(block.strip_filename)
+            for name in files:
+                manifest.record(name, block.key)
+            names += files
+    manifest.save(names)

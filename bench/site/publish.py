@@ -223,7 +223,8 @@ class _SiteWriter:
         self._compare(runs, pairs, common)
         self._run_list(runs, pairs)
         self._remove_stale()
-        self.rendered.save(self.written, self.out)
+        # Kept for the pages of this publish only: stale pages are removed.
+        self.rendered.save(page for page in self.rendered.keys if self.out / page in self.written)
 
     def _run_list(self, runs: list[dict[str, Any]], pairs: dict[str, dict[str, Any]]) -> None:
         """assets/runs.js: every run once (the run pages' compare selector) and the pairs
