@@ -37,8 +37,8 @@ SPEED_TESTS = {
 }
 MEMORY_TEST = (
     f"per-seed ratio of peak training memory, t-interval 95% beyond a {MEMORY_MARGIN:g}x margin "
-    "(memory = resident-set growth while training; a worker's first fight also holds its "
-    "framework's one-off allocations, so seeds vary widely)"
+    "(memory = the peak of an untimed epoch of a fresh model in every seed: resident-set growth, "
+    "or the bytes traced through Python and NumPy where larger)"
 )
 FORFEIT_TEST = "forfeit"
 NO_CONTEST_TEST = "no contest"
