@@ -18,6 +18,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from bench.datasets import Dataset, load_dataset
+from bench.errors import HarnessError
 from bench.fighters.base import Unsupported
 from bench.fighters.conventions import declared, equivalent_optimizer, scaled_words
 from bench.run import memory
@@ -88,7 +89,8 @@ def run_task(
     traced_memory: bool = True,
 ) -> dict[str, Any]:
     """Train one fighter's model class; every failure becomes part of the returned record.
-    `traced_memory`: whether its memory is traced too (FighterConfig.traced_memory)."""
+    `traced_memory`: whether its memory is traced too (FighterConfig.traced_memory; a class's
+    own `traced_memory = False` also turns it off)."""
     record = empty_record("failed", None)
     started = time.perf_counter()
     optimizer: dict[str, Any] = dict(task.optimizer)  # a declared convention's, once known
@@ -106,7 +108,8 @@ def run_task(
 
     try:
         optimizer, record["scaled"] = _convention_optimizer(task, model_class)
-        _train(task, build, record, report or (lambda epoch, loss: None), traced_memory)
+        traced = traced_memory and memory_traced(model_class)
+        _train(task, build, record, report or (lambda epoch, loss: None), traced)
     except Unsupported as err:
         record.update(status="unsupported", reason=f"not supported by {task.fighter}: {err}")
     except Exception as err:  # a fighter's failure is a result, not the end of the run
@@ -213,6 +216,19 @@ def checked_probabilities(values: Any, n_rows: int, layers: list[dict[str, Any]]
                 "probabilities sum to 1"
             )
     return probabilities
+
+
+def memory_traced(model_class: type) -> bool:
+    """What a class says of its memory pass with `traced_memory` (default True): False for a
+    network whose tensors live outside Python's allocators, where tracing would see little."""
+    declared = getattr(model_class, "traced_memory", True)
+    if not isinstance(declared, bool):
+        raise HarnessError(
+            f"{model_class.__name__}.traced_memory is {declared!r}; it must be True (trace its "
+            "memory pass too: NumPy or Python tensors) or False (resident pass only: tensors "
+            "allocated in C++ or on a device)"
+        )
+    return declared
 
 
 def training_memory(

@@ -69,3 +69,41 @@ def test_a_task_splits_its_wall_time_into_phases(moons_task):
         < phases["evaluation"] + phases["boundaries"]
     )
     assert "snapshot_seconds" not in record and "final_seconds" not in record
+
+
+class CountedBuilds(Network):
+    """David, counting the models built: the timed run's, then one per memory pass."""
+
+    builds = 0
+
+    def __init__(self, *args, **kwargs):
+        type(self).builds += 1
+        super().__init__(*args, **kwargs)
+
+
+class UntracedBuilds(CountedBuilds):
+    traced_memory = False  # as a fighter whose tensors live in C++ declares it
+
+
+@pytest.mark.parametrize(
+    ("model_class", "roster_traced", "builds"),
+    [(CountedBuilds, True, 3), (CountedBuilds, False, 2), (UntracedBuilds, True, 2)],
+)
+def test_the_memory_pass_is_traced_unless_the_roster_or_the_class_says_not(
+    moons_task, model_class, roster_traced, builds
+):
+    model_class.builds = 0
+    record = run_task(moons_task, model_class, traced_memory=roster_traced)
+    assert record["status"] == "ok", record["reason"]
+    assert model_class.builds == builds  # the timed run, the resident pass, the traced pass
+    assert record["peak_memory_bytes"] > 0
+
+
+def test_a_declaration_that_is_not_true_or_false_fails_the_fight_naming_it(moons_task):
+    class Confused(Network):
+        traced_memory = "no"
+
+    record = run_task(moons_task, Confused)
+    assert record["status"] == "failed"
+    assert "Confused.traced_memory is 'no'" in record["reason"]
+    assert "True" in record["reason"] and "False" in record["reason"]
