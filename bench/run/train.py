@@ -221,14 +221,14 @@ def checked_probabilities(values: Any, n_rows: int, layers: list[dict[str, Any]]
 def memory_traced(model_class: type) -> bool:
     """What a class says of its memory pass with `traced_memory` (default True): False for a
     network whose tensors live outside Python's allocators, where tracing would see little."""
-    declared = getattr(model_class, "traced_memory", True)
-    if not isinstance(declared, bool):
+    says = getattr(model_class, "traced_memory", True)
+    if not isinstance(says, bool):
         raise HarnessError(
-            f"{model_class.__name__}.traced_memory is {declared!r}; it must be True (trace its "
+            f"{model_class.__name__}.traced_memory is {says!r}; it must be True (trace its "
             "memory pass too: NumPy or Python tensors) or False (resident pass only: tensors "
             "allocated in C++ or on a device)"
         )
-    return declared
+    return says
 
 
 def training_memory(
