@@ -33,9 +33,6 @@ class FighterConfig:
     dtypes: tuple[str, ...] = ("float32", "float64")  # the float types it can train in
     # Why it cannot compute David's exact function with an optimiser, by optimiser name.
     known_gaps: dict[str, str] = field(default_factory=dict)
-    # Whether its memory pass is traced too (bench/run/memory.py): False for a framework whose
-    # tensors live in C++, where tracemalloc sees only its Python objects, at twice the cost.
-    traced_memory: bool = True
 
     def load_model_class(self) -> type:
         """The model class: `module:Class`, or `path/to/file.py:Class` for a user's own code."""
@@ -75,8 +72,6 @@ class FighterConfig:
 
 
 _TF = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-# traced_memory=False below: TensorFlow's and JAX's tensors and compiled code live in C++, where
-# the resident set shows them; their traced Python objects (~2 MB on digits) never came near it.
 
 ROSTER: dict[str, FighterConfig] = {
     config.name: config
@@ -96,7 +91,6 @@ ROSTER: dict[str, FighterConfig] = {
             "keras_ref:KerasNetwork",
             env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
             requires=("tensorflow", "keras"),
-            traced_memory=False,
         ),
         FighterConfig(
             "keras-xla",
@@ -109,7 +103,6 @@ ROSTER: dict[str, FighterConfig] = {
             # (AVX512_VNNI, BF16, AMX), so "full strength" would differ from CPU to CPU.
             env={**_TF, "KERAS_REF_DETERMINISTIC": "0", "TF_ENABLE_ONEDNN_OPTS": "1"},
             requires=("tensorflow", "keras"),
-            traced_memory=False,
         ),
         FighterConfig(
             "keras-deterministic",
@@ -118,7 +111,6 @@ ROSTER: dict[str, FighterConfig] = {
             "keras_ref:KerasNetwork",
             env={**_TF, "KERAS_REF_DETERMINISTIC": "1", "TF_ENABLE_ONEDNN_OPTS": "0"},
             requires=("tensorflow", "keras"),
-            traced_memory=False,
         ),
         FighterConfig(
             "tf-loop",
@@ -127,7 +119,6 @@ ROSTER: dict[str, FighterConfig] = {
             "keras_ref:CompiledLoopNetwork",
             env={**_TF, "KERAS_REF_DETERMINISTIC": "0"},
             requires=("tensorflow", "keras"),
-            traced_memory=False,
         ),
         FighterConfig(
             "sklearn",
@@ -148,7 +139,6 @@ ROSTER: dict[str, FighterConfig] = {
             env={"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"},
             requires=("jax", "keras"),
             install_hint="pip install -e '.[jax]'",
-            traced_memory=False,
             # JAX computes in float32 unless x64 is switched on, and even then Keras averages
             # float64 losses in float32: it cannot compute the float64 fight's function.
             dtypes=("float32",),

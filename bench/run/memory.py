@@ -19,8 +19,8 @@ Each is a lower bound of what the training needed, so their maximum is the tight
 watch different passes because tracemalloc's own tables grow the resident set: 100,000 small
 Python objects (10.4 MB traced) grew it by 44 MB while tracemalloc ran and by 10.1 MB when it
 did not, and Keras's 9-10 MB on digits read 14-15 MB. A fighter whose tensors live in C++ can
-skip the traced pass (its roster entry, or its class's `traced_memory = False`, says so): it
-would read its Python objects only, at twice the cost of the resident pass.
+skip the traced pass (its class says `traced_memory = False`, as keras_ref's do): it would
+read its Python objects only, at twice the cost of the resident pass.
 """
 
 from __future__ import annotations

@@ -86,11 +86,8 @@ def run_task(
     model_class: type,
     options: dict[str, Any] | None = None,
     report: EpochReport | None = None,
-    traced_memory: bool = True,
 ) -> dict[str, Any]:
-    """Train one fighter's model class; every failure becomes part of the returned record.
-    `traced_memory`: whether its memory is traced too (FighterConfig.traced_memory; a class's
-    own `traced_memory = False` also turns it off)."""
+    """Train one fighter's model class; every failure becomes part of the returned record."""
     record = empty_record("failed", None)
     started = time.perf_counter()
     optimizer: dict[str, Any] = dict(task.optimizer)  # a declared convention's, once known
@@ -108,7 +105,7 @@ def run_task(
 
     try:
         optimizer, record["scaled"] = _convention_optimizer(task, model_class)
-        traced = traced_memory and memory_traced(model_class)
+        traced = memory_traced(model_class)
         _train(task, build, record, report or (lambda epoch, loss: None), traced)
     except Unsupported as err:
         record.update(status="unsupported", reason=f"not supported by {task.fighter}: {err}")

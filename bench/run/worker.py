@@ -143,9 +143,7 @@ def main() -> int:
             continue
         from bench.run.train import run_task
 
-        record = run_task(
-            message["task"], model_class, config.options, report, config.traced_memory
-        )
+        record = run_task(message["task"], model_class, config.options, report)
         send(replies, {"kind": "record", "record": record})
 
 
