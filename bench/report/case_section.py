@@ -30,7 +30,7 @@ from ..wording import (
     tolerance,
 )
 from . import boundaries, plots
-from .document import Animation, Block, Figure, Heading, Paragraph, Table
+from .document import Animation, Block, Figure, Heading, Paragraph, Table, strip_filename
 from .machines import machine_warning
 from .picture_cache import drawn
 
@@ -120,7 +120,7 @@ def _pictures(index: int, case: str, fights: Sequence[Fight]) -> list[Block]:
             evolution, key = drawn(
                 "evolution",
                 [shown],
-                [gif.removesuffix(".gif") + ".png", gif],
+                [strip_filename(gif), gif],
                 lambda: list(boundaries.boundary_evolution(shown) or ()),
             )
         if evolution:

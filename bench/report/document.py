@@ -56,7 +56,12 @@ class Animation:
     @property
     def strip_filename(self) -> str:
         """The still strip's file name."""
-        return self.filename.removesuffix(".gif") + ".png"
+        return strip_filename(self.filename)
+
+
+def strip_filename(gif_filename: str) -> str:
+    """The still strip's file name beside a GIF: the same name with .png."""
+    return gif_filename.removesuffix(".gif") + ".png"
 
 
 Block = Heading | Paragraph | Table | Figure | Animation
